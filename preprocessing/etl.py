@@ -1,0 +1,221 @@
+"""Raw twcs CSV -> labeled, conversation-grouped train/validation/test Parquet.
+
+    python -m preprocessing.etl --config configs/preprocess/default.yaml \
+        --input raw.csv --output runs/etl [--run-date 2024-05-31] [--run-id r1] [key=value ...]
+    spark-submit --py-files preprocessing.zip preprocessing/etl.py --input s3://... (same flags)
+
+Writes <output>/<run_date>/<run_id>/{train,validation,test}/*.parquet (schema:
+preprocessing.schema.PREPARED_FIELDS), quarantine/*.parquet (every rejected
+row with its raw fields and a reason), manifest.json, and _SUCCESS last.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+if __package__ in (None, ""):  # spark-submit runs this file as a script
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.storagelevel import StorageLevel
+
+from preprocessing.config import EtlConfig
+from preprocessing.configfile import to_dict
+from preprocessing.conversations import assign_split, conversation_roots
+from preprocessing.labeling import RuleSet, load_rules, spark_label
+from preprocessing.provenance import git_commit, versions
+from preprocessing.reading import InputError, read_raw, validate
+from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
+from preprocessing.schema import PREPARED_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, SPLITS, describe_prepared
+from preprocessing.session import get_spark
+from preprocessing.text import spark_clean_text, spark_model_text
+
+# Character-length bins of `text`; inference compares its inputs against them (PSI).
+LENGTH_BINS = (0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000)
+
+
+class ReconciliationError(RuntimeError):
+    """Counts do not add up: a bug, never bad input. Nothing is published."""
+
+
+def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
+    """Run the ETL; returns the manifest of the published run."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    spark = spark or get_spark(cfg.spark)
+    rules = load_rules(cfg.rules)
+    run_date = cfg.run_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    run_id = cfg.run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    final = f"{cfg.output.rstrip('/')}/{run_date}/{run_id}"
+    fs = HadoopFS(spark, cfg.output)
+    fs.mkdirs(f"{cfg.output.rstrip('/')}/{run_date}")
+    fs.check_writable(f"{cfg.output.rstrip('/')}/{run_date}")
+    clean_stale_staging(fs, f"{cfg.output.rstrip('/')}/{run_date}", run_id)
+
+    checked = validate(read_raw(spark, cfg), cfg, rules.labels).persist(StorageLevel.MEMORY_AND_DISK)
+    counts = _source_counts(checked)
+    timings["read_validate_s"] = time.perf_counter() - t0
+    if counts["input_rows"] == 0:
+        raise InputError(f"input has a header but no data rows: {cfg.input}; pass a file with at least one row")
+
+    staging = staging_path(final)
+    try:
+        prepared = _prepare(checked, cfg, rules).persist(StorageLevel.MEMORY_AND_DISK)
+        stats = _split_stats(prepared)
+        timings["prepare_s"] = time.perf_counter() - t0 - sum(timings.values())
+        for split in SPLITS:
+            _write_shards(prepared.where(F.col("split") == split).select(*PREPARED_COLUMNS),
+                          stats[split]["rows"], cfg.rows_per_shard, f"{staging}/{split}", fs)
+        quarantine = checked.where(F.col("reason").isNotNull()).select(*QUARANTINE_COLUMNS)
+        _write_shards(quarantine, counts["quarantined_rows"], cfg.rows_per_shard, f"{staging}/quarantine", fs)
+        timings["write_s"] = time.perf_counter() - t0 - sum(timings.values())
+        manifest = _manifest(cfg, rules, run_date, run_id, final, counts, stats, prepared, spark)
+        _reconcile(manifest)
+        timings["total_s"] = time.perf_counter() - t0
+        manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        publish(fs, staging, final, manifest)
+    finally:
+        fs.delete(staging)  # gone already after a publish; a failed run leaves nothing
+        checked.unpersist()
+    return manifest
+
+
+def _source_counts(checked: DataFrame) -> dict:
+    rows = checked.groupBy("reason", "inbound_b").count().collect()
+    by_reason: dict[str, int] = {}
+    customer = company = 0
+    for r in rows:
+        if r["reason"] is not None:
+            by_reason[r["reason"]] = by_reason.get(r["reason"], 0) + r["count"]
+        elif r["inbound_b"]:
+            customer += r["count"]
+        else:
+            company += r["count"]
+    quarantined = sum(by_reason.values())
+    return {
+        "input_rows": customer + company + quarantined,
+        "customer_rows": customer,
+        "company_rows": company,
+        "quarantined_rows": quarantined,
+        "quarantined_by_reason": dict(sorted(by_reason.items())),
+    }
+
+
+def _prepare(checked: DataFrame, cfg: EtlConfig, rules: RuleSet) -> DataFrame:
+    valid = checked.where(F.col("reason").isNull())
+    roots = conversation_roots(valid)
+    customers = valid.where(F.col("inbound_b")).join(roots, "tweet_id_n")
+    clean = spark_clean_text(F.col("text"))
+    out = customers.select(
+        F.col("tweet_id_n").alias("tweet_id"),
+        "conversation_id",
+        F.trim("author_id").alias("author_id"),
+        F.col("created_at_ts").alias("created_at"),
+        spark_model_text(F.col("text")).alias("text"),
+        clean.alias("clean_text"),
+        *([F.trim("gold").alias("gold")] if cfg.gold_label_column else []),
+    ).withColumn("rule_label", spark_label(rules, F.col("clean_text")))
+    label = F.col("gold") if cfg.gold_label_column else F.col("rule_label")
+    return out.withColumn("label", label).withColumn("split", assign_split(F.col("conversation_id"), cfg.split))
+
+
+def _split_stats(prepared: DataFrame) -> dict:
+    """Rows, labels, conversations and text-length histogram per split, in one pass."""
+    length_bin = F.lit(LENGTH_BINS[-1])
+    for edge in reversed(LENGTH_BINS[1:]):
+        length_bin = F.when(F.length("text") < edge, F.lit(LENGTH_BINS[LENGTH_BINS.index(edge) - 1])).otherwise(length_bin)
+    rows = prepared.groupBy("split", "label", "rule_label", length_bin.alias("len_bin")).agg(
+        F.count(F.lit(1)).alias("n")
+    ).collect()
+    convs = dict(prepared.groupBy("split").agg(F.countDistinct("conversation_id")).collect())
+    stats = {s: {"rows": 0, "conversations": convs.get(s, 0), "labels": {}, "text_length_chars": {}, "pairs": {}} for s in SPLITS}
+    for r in rows:
+        s = stats[r["split"]]
+        s["rows"] += r["n"]
+        s["labels"][r["label"]] = s["labels"].get(r["label"], 0) + r["n"]
+        key = str(r["len_bin"])
+        s["text_length_chars"][key] = s["text_length_chars"].get(key, 0) + r["n"]
+        pair = f"{r['label']}|{r['rule_label']}"
+        s["pairs"][pair] = s["pairs"].get(pair, 0) + r["n"]
+    return stats
+
+
+def _write_shards(df: DataFrame, rows: int, rows_per_shard: int, path: str, fs: HadoopFS) -> None:
+    """ceil(rows / rows_per_shard) even shards; an empty split is an empty folder, never an empty file."""
+    if rows == 0:
+        fs.mkdirs(path)
+        return
+    shards = math.ceil(rows / rows_per_shard)
+    df.repartition(shards).write.option("maxRecordsPerFile", rows_per_shard).parquet(path)
+
+
+def _agreement(stats: dict, labels: list[str]) -> dict:
+    pairs: dict[str, int] = {}
+    for s in stats.values():
+        for k, n in s["pairs"].items():
+            pairs[k] = pairs.get(k, 0) + n
+    total = sum(pairs.values())
+    agree = sum(n for k, n in pairs.items() if k.split("|")[0] == k.split("|")[1])
+    confusion = [[pairs.get(f"{g}|{r}", 0) for r in labels] for g in labels]
+    return {"rows": total, "accuracy": round(agree / total, 4) if total else None,
+            "labels": labels, "confusion_gold_rows_rule_cols": confusion}
+
+
+def _manifest(cfg, rules, run_date, run_id, final, counts, stats, prepared, spark) -> dict:
+    manifest = {
+        "kind": "etl_run",
+        "run_date": run_date,
+        "run_id": run_id,
+        "path": final,
+        "created_at": datetime.now(timezone.utc).isoformat(),
+        "input": cfg.input,
+        "counts": counts,
+        "labels": rules.labels,
+        "label_source": f"gold column '{cfg.gold_label_column}'" if cfg.gold_label_column else f"rules {cfg.rules}",
+        "splits": {s: {k: v for k, v in st.items() if k != "pairs"} for s, st in stats.items()},
+        "text_length_bins_chars": list(LENGTH_BINS),
+        "schema": describe_prepared(),
+        "quarantine_columns": list(QUARANTINE_COLUMNS),
+        "config": to_dict(cfg),
+        "versions": {**versions(("pyspark", "pyarrow")), "spark": spark.version},
+        "git_commit": git_commit(),
+    }
+    if cfg.gold_label_column:
+        manifest["rule_agreement_with_gold"] = _agreement(stats, rules.labels)
+    return manifest
+
+
+def _reconcile(manifest: dict) -> None:
+    c = manifest["counts"]
+    split_rows = sum(s["rows"] for s in manifest["splits"].values())
+    if c["input_rows"] != c["customer_rows"] + c["company_rows"] + c["quarantined_rows"]:
+        raise ReconciliationError(f"input {c['input_rows']} != customer + company + quarantined: {c}")
+    if split_rows != c["customer_rows"]:
+        raise ReconciliationError(f"split rows {split_rows} != customer rows {c['customer_rows']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from preprocessing.cli import run_stage
+
+    return run_stage(EtlConfig, run, argv, flags=("input", "output", "run_date", "run_id"),
+                     default_config="configs/preprocess/default.yaml", doc=__doc__, report=_report)
+
+
+def _report(m: dict) -> str:
+    c, s = m["counts"], m["splits"]
+    lines = [f"ETL run published: {m['path']}",
+             f"  input {c['input_rows']:,} = customer {c['customer_rows']:,} + company {c['company_rows']:,}"
+             f" + quarantined {c['quarantined_rows']:,} {c['quarantined_by_reason']}",
+             *(f"  {k:<10} {v['rows']:>9,} rows  {v['conversations']:>8,} conversations  {v['labels']}" for k, v in s.items()),
+             f"  timings {m['timings_s']}"]
+    if "rule_agreement_with_gold" in m:
+        lines.append(f"  rule agreement with gold: {m['rule_agreement_with_gold']['accuracy']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Weak labels from keyword rules declared in configs/labels/*.yaml.
+
+    rules = load_rules("configs/labels/default.yaml")
+    rules.label("my card was charged twice")   # -> "critical"
+
+Keywords and phrases are normalised with the same `clean_text` as the
+messages, then matched on whole words: both sides are space-separated word
+sequences, so a space-anchored regex is a word/phrase boundary match that
+behaves the same in Java (Spark) and Python. Handles and URLs are already gone
+from `clean_text`, which is what keeps "@AmazonHelp" from firing "help".
+Harmless phrases ("no problem", "thanks for the help") are blanked out first.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from preprocessing.configfile import ConfigError
+from preprocessing.text import clean_text
+
+
+@dataclass(frozen=True)
+class LabelClass:
+    name: str
+    priority: int
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Classes tried in priority order (lowest number first); no match -> default."""
+
+    classes: tuple[LabelClass, ...]
+    default_label: str
+    ignore_phrases: tuple[str, ...] = field(default=())
+
+    @property
+    def labels(self) -> list[str]:
+        """All label names, in a stable order: the classes, then the default."""
+        names = [c.name for c in self.classes]
+        return names + ([self.default_label] if self.default_label not in names else [])
+
+    def ignore_pattern(self) -> str | None:
+        return _alternation(self.ignore_phrases)
+
+    def class_patterns(self) -> list[tuple[str, str]]:
+        return [(c.name, _alternation(c.keywords)) for c in self.classes if c.keywords]
+
+    def label(self, clean: str) -> str:
+        """Python twin of the Spark labeling, for one `clean_text` value."""
+        text = f" {clean} "
+        if self.ignore_phrases:
+            text = re.sub(self.ignore_pattern(), " ", text)
+        for name, pattern in self.class_patterns():
+            if re.search(pattern, text):
+                return name
+        return self.default_label
+
+
+def _alternation(words: tuple[str, ...]) -> str | None:
+    if not words:
+        return None
+    # Longest first so "not working" is tried before "not"; spaces anchor words.
+    body = "|".join(re.escape(w).replace("\\ ", " ") for w in sorted(set(words), key=len, reverse=True))
+    return f"(?:^| )(?:{body})(?= |$)"
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    unknown = set(data) - {"classes", "default_label", "ignore_phrases"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key '{sorted(unknown)[0]}'; known: classes, default_label, ignore_phrases")
+    if "default_label" not in data or not data.get("classes"):
+        raise ConfigError(f"{path}: needs 'default_label' and a non-empty 'classes' list")
+    classes = []
+    for i, item in enumerate(data["classes"]):
+        extra = set(item) - {"name", "priority", "keywords"}
+        if extra or "name" not in item:
+            raise ConfigError(f"{path}: classes[{i}] needs 'name' (+ 'priority', 'keywords'); found {sorted(item)}")
+        words = tuple(_normalise(w, path, item["name"]) for w in item.get("keywords") or ())
+        classes.append(LabelClass(str(item["name"]), int(item.get("priority", i)), words))
+    ignore = tuple(_normalise(w, path, "ignore_phrases") for w in data.get("ignore_phrases") or ())
+    classes.sort(key=lambda c: c.priority)
+    return RuleSet(tuple(classes), str(data["default_label"]), ignore)
+
+
+def _normalise(word: str, path, where: str) -> str:
+    out = clean_text(str(word))
+    if not out:
+        raise ConfigError(f"{path}: keyword {word!r} in '{where}' is empty after normalisation")
+    return out
+
+
+def spark_label(rules: RuleSet, clean_col):
+    """Spark Column with the rule label of a `clean_text` column (native functions)."""
+    from pyspark.sql import functions as F
+
+    text = F.concat(F.lit(" "), clean_col, F.lit(" "))
+    if rules.ignore_phrases:
+        text = F.regexp_replace(text, rules.ignore_pattern(), " ")
+    out = F.lit(rules.default_label)
+    # Built inside-out so the highest-priority class is the outermost `when`.
+    for name, pattern in reversed(rules.class_patterns()):
+        out = F.when(text.rlike(pattern), F.lit(name)).otherwise(out)
+    return out

@@ -1,0 +1,90 @@
+"""Publish a run folder so readers never see half of it.
+
+The ETL writes into a hidden staging folder beside the target
+(`<date>/_staging-<run_id>-<uuid>`), then renames it into place and writes
+`_SUCCESS` last. It goes through Hadoop's FileSystem API (via the Spark JVM) so
+the same code publishes to a local disk, HDFS, or S3 on EMR/Glue. On S3 a
+rename is a copy, so `_SUCCESS` is the real commit marker there: every reader
+in this project refuses a run without it.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+
+from pyspark.sql import SparkSession
+
+SUCCESS = "_SUCCESS"
+
+
+class HadoopFS:
+    """The few FileSystem calls the ETL needs, for any Hadoop-supported path."""
+
+    def __init__(self, spark: SparkSession, path: str):
+        jvm = spark.sparkContext._jvm
+        self._jvm = jvm
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+        self._fs = jvm.org.apache.hadoop.fs.Path(path).getFileSystem(self._conf)
+
+    def _p(self, path: str):
+        return self._jvm.org.apache.hadoop.fs.Path(path)
+
+    def exists(self, path: str) -> bool:
+        return bool(self._fs.exists(self._p(path)))
+
+    def delete(self, path: str) -> None:
+        if self.exists(path):
+            self._fs.delete(self._p(path), True)
+
+    def mkdirs(self, path: str) -> None:
+        self._fs.mkdirs(self._p(path))
+
+    def rename(self, src: str, dst: str) -> None:
+        if not self._fs.rename(self._p(src), self._p(dst)):
+            raise OSError(f"could not rename {src} -> {dst}")
+
+    def write_text(self, path: str, text: str) -> None:
+        stream = self._fs.create(self._p(path), True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+
+    def list_names(self, path: str) -> list[str]:
+        if not self.exists(path):
+            return []
+        return [s.getPath().getName() for s in self._fs.listStatus(self._p(path))]
+
+    def check_writable(self, root: str) -> None:
+        """Fail before any heavy work when the output root cannot be written."""
+        probe = f"{root.rstrip('/')}/_write_probe-{uuid.uuid4().hex}"
+        try:
+            self.write_text(probe, "ok")
+            self.delete(probe)
+        except Exception as exc:
+            msg = str(exc).splitlines()[0][:300]
+            raise PermissionError(f"output {root} is not writable ({msg}); pass --output with a writable folder") from None
+
+
+def staging_path(final: str) -> str:
+    parent, _, name = final.rstrip("/").rpartition("/")
+    return f"{parent}/_staging-{name}-{uuid.uuid4().hex[:8]}"
+
+
+def publish(fs: HadoopFS, staging: str, final: str, manifest: dict) -> None:
+    """Move `staging` to `final` (replacing an earlier run of the same id), then mark it done."""
+    fs.write_text(f"{staging}/manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str))
+    if fs.exists(final):
+        # Drop the old marker first: between here and the rename, no reader
+        # may take the old folder for a complete run.
+        fs.delete(f"{final}/{SUCCESS}")
+        fs.delete(final)
+    fs.rename(staging, final)
+    fs.write_text(f"{final}/{SUCCESS}", "")
+
+
+def clean_stale_staging(fs: HadoopFS, parent: str, run_id: str) -> None:
+    """Remove staging folders a killed run of the same id left behind."""
+    for name in fs.list_names(parent):
+        if name.startswith(f"_staging-{run_id}-"):
+            fs.delete(f"{parent.rstrip('/')}/{name}")

@@ -1,0 +1,70 @@
+"""Declared schemas of the files that stages exchange.
+
+One declaration per file type, rendered to Spark (`StructType`) and Arrow, so
+the ETL writes, and `modeling.data` / `inference` read, the same columns.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+# Canonical names of the raw twcs columns (the input header may differ: see
+# `EtlConfig.columns`).
+RAW_COLUMNS = (
+    "tweet_id",
+    "author_id",
+    "inbound",
+    "created_at",
+    "text",
+    "response_tweet_id",
+    "in_response_to_tweet_id",
+)
+REQUIRED_RAW_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text", "in_response_to_tweet_id")
+
+# (name, arrow type, nullable, meaning) of every row in train/validation/test.
+PREPARED_FIELDS = (
+    ("tweet_id", pa.int64(), False, "input tweet id, unique in the run"),
+    ("conversation_id", pa.int64(), False, "tweet id at the root of the reply chain; the split key"),
+    ("author_id", pa.string(), False, "customer id as given"),
+    ("created_at", pa.timestamp("us", tz="UTC"), False, "message time, UTC"),
+    ("text", pa.string(), False, "model input: cased, accents kept, <url>/@user placeholders"),
+    ("clean_text", pa.string(), False, "rule input: lowercased, accents folded, words only"),
+    ("label", pa.string(), False, "training label (rule label, or the gold column when configured)"),
+    ("rule_label", pa.string(), False, "what the keyword rules say, kept to measure them against gold"),
+)
+PREPARED_COLUMNS = tuple(f[0] for f in PREPARED_FIELDS)
+PREPARED_ARROW = pa.schema([pa.field(n, t, nullable=nl) for n, t, nl, _ in PREPARED_FIELDS])
+
+QUARANTINE_COLUMNS = RAW_COLUMNS + ("raw_record", "source_file", "reason")
+
+# Why a row can be quarantined; manifest counts use these names.
+REASONS = (
+    "malformed_csv",  # the parser flagged the record (bad quoting, wrong column count)
+    "bad_tweet_id",
+    "bad_inbound",
+    "bad_created_at",
+    "empty_text",
+    "invalid_utf8",
+    "text_too_long",
+    "duplicate_tweet_id",
+    "bad_gold_label",  # only with gold_label_column: a value outside the label set
+)
+
+SPLITS = ("train", "validation", "test")
+
+
+def spark_prepared_schema():
+    """The prepared schema as a Spark StructType (created_at as TimestampType)."""
+    from pyspark.sql import types as T
+
+    to_spark = {pa.int64(): T.LongType(), pa.string(): T.StringType()}
+    return T.StructType(
+        [
+            T.StructField(n, T.TimestampType() if pa.types.is_timestamp(t) else to_spark[t], nl)
+            for n, t, nl, _ in PREPARED_FIELDS
+        ]
+    )
+
+
+def describe_prepared() -> list[dict]:
+    """Schema as plain data for manifests and docs."""
+    return [{"name": n, "type": str(t), "nullable": nl, "meaning": m} for n, t, nl, m in PREPARED_FIELDS]

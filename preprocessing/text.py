@@ -1,0 +1,109 @@
+"""Text preparation shared by training (Spark) and serving (Python).
+
+The steps are declared once, as data, in `MODEL_TEXT_STEPS` and
+`CLEAN_TEXT_STEPS`. Two renderers turn that one declaration into code:
+`spark_model_text` / `spark_clean_text` (native `regexp_replace`, no UDF, so
+Spark runs them in the JVM) and `model_text` / `clean_text` (Python `re`, used
+by inference on raw CSV). The patterns stay in the regex subset where Java and
+Python agree; each renderer adds its own Unicode flag, because the inline flag
+letters differ (`(?U)` in Java, implicit in Python 3). tests/test_text.py checks
+that both renderers give identical output on the fixtures.
+
+- `text` (model input): keeps case, accents, ñ, emojis and any script, because
+  the production encoder is cased and multilingual. URLs and @handles become
+  placeholders; whitespace collapses.
+- `clean_text` (rule input): lowercased, accents folded, handles/URLs removed,
+  punctuation and emojis turned into single spaces, so rules can match on
+  whole words with plain space anchors.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+URL_TOKEN = "<url>"
+HANDLE_TOKEN = "@user"
+
+# Accents folded for matching so "esta"/"está" and "dinero"/"dinéro" agree.
+# A plain character map keeps Spark on its native `translate`.
+ACCENTED = "áàäâãéèëêíìïîóòöôõúùüûñç"
+FOLDED = "aaaaaeeeeiiiiooooouuuunc"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    pattern: str
+    replacement: str
+    ignore_case: bool = False
+
+
+_URL = r"(?:https?://|www\.)\S+"
+_HANDLE = r"(?<![\w@])@\w+"
+
+MODEL_TEXT_STEPS = (
+    Step("url", _URL, URL_TOKEN, ignore_case=True),
+    Step("handle", _HANDLE, HANDLE_TOKEN),
+    Step("whitespace", r"\s+", " "),
+)
+
+# Applied to the *raw* text after lowercasing and accent folding.
+CLEAN_TEXT_STEPS = (
+    Step("url", _URL, " ", ignore_case=True),
+    Step("handle", _HANDLE, " "),
+    # Apostrophes vanish so "can't" and "cant" are one word for the rules.
+    Step("apostrophe", r"['’`´]", ""),
+    # Combining marks, variation selectors and zero-width joiners count as word
+    # characters in Java's Unicode classes but not in Python's: drop them first.
+    Step("marks", r"[\u0300-\u036f\ufe00-\ufe0f\u200b-\u200d]", ""),
+    Step("non_word", r"[\W_]+", " "),
+)
+
+_FOLD_TABLE = str.maketrans(ACCENTED, FOLDED)
+
+
+def _python(step: Step) -> re.Pattern:
+    return re.compile(step.pattern, re.IGNORECASE if step.ignore_case else 0)
+
+
+_PY_MODEL = [(_python(s), s.replacement) for s in MODEL_TEXT_STEPS]
+_PY_CLEAN = [(_python(s), s.replacement) for s in CLEAN_TEXT_STEPS]
+
+
+def model_text(raw: str | None) -> str:
+    """The model's input form of one raw message."""
+    out = raw or ""
+    for pattern, repl in _PY_MODEL:
+        out = pattern.sub(repl, out)
+    return out.strip()
+
+
+def clean_text(raw: str | None) -> str:
+    """The rules' matching form of one raw message (or of a keyword)."""
+    out = (raw or "").lower().translate(_FOLD_TABLE)
+    for pattern, repl in _PY_CLEAN:
+        out = pattern.sub(repl, out)
+    return out.strip()
+
+
+def _java(step: Step) -> str:
+    return ("(?U)" + ("(?i)" if step.ignore_case else "")) + step.pattern
+
+
+def spark_model_text(col):
+    """Spark Column: `model_text` in native functions."""
+    from pyspark.sql import functions as F
+
+    for step in MODEL_TEXT_STEPS:
+        col = F.regexp_replace(col, _java(step), step.replacement)
+    return F.trim(col)
+
+
+def spark_clean_text(col):
+    """Spark Column: `clean_text` in native functions."""
+    from pyspark.sql import functions as F
+
+    col = F.translate(F.lower(F.coalesce(col, F.lit(""))), ACCENTED, FOLDED)
+    for step in CLEAN_TEXT_STEPS:
+        col = F.regexp_replace(col, _java(step), step.replacement)
+    return F.trim(col)
