@@ -28,16 +28,49 @@ class InputError(ValueError):
 
 
 def read_header(spark: SparkSession, path: str) -> list[str]:
-    """Column names from the first line of the first file, or an InputError."""
+    """Column names from the first line of the first file, or an InputError.
+
+    Read with fsspec when it knows the scheme (local, s3://): starting a Spark
+    job just to read one line costs seconds. hdfs:// and friends go via Spark.
+    """
     try:
-        first = spark.read.text(path).limit(1).collect()
-    except Exception as exc:  # AnalysisException: PATH_NOT_FOUND and friends
-        if "PATH_NOT_FOUND" in str(exc) or "does not exist" in str(exc):
-            raise InputError(f"input not found: {path}; pass --input with an existing CSV file, folder or glob") from None
-        raise
-    if not first:
+        first = _first_line_fsspec(path)
+    except (ImportError, ValueError):  # protocol fsspec does not know
+        try:
+            rows = spark.read.text(path).limit(1).collect()
+        except Exception as exc:  # AnalysisException: PATH_NOT_FOUND and friends
+            if "PATH_NOT_FOUND" in str(exc) or "does not exist" in str(exc):
+                first = None
+            else:
+                raise
+        else:
+            first = rows[0][0] if rows else ""
+    if first is None:
+        raise InputError(f"input not found: {path}; pass --input with an existing CSV file, folder or glob")
+    if not first.strip():
         raise InputError(f"input is empty: {path}; it needs a header line and at least one data row")
-    return next(csv.reader(io.StringIO(first[0][0].lstrip("\ufeff"))))
+    return next(csv.reader(io.StringIO(first.lstrip("\ufeff"))))
+
+
+def _first_line_fsspec(path: str) -> str | None:
+    import fsspec
+
+    fs, p = fsspec.core.url_to_fs(path)
+    if any(ch in p for ch in "*?["):
+        files = sorted(fs.glob(p))
+    elif fs.isdir(p):
+        # Spark skips hidden and underscore files (_SUCCESS, .crc) in folders.
+        files = sorted(f for f in fs.find(p) if not f.rsplit("/", 1)[-1].startswith(("_", ".")))
+    else:
+        files = [p] if fs.exists(p) else []
+    if not files:
+        return None
+    for f in files:
+        with fs.open(f, "rb") as fh:
+            line = fh.readline().decode("utf-8", errors="replace")
+        if line.strip():
+            return line
+    return ""
 
 
 def read_raw(spark: SparkSession, cfg: EtlConfig) -> DataFrame:

@@ -1,0 +1,169 @@
+"""The ETL end to end: exact counts, quarantine reasons, grouped split, schema, errors."""
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from preprocessing.labeling import load_rules
+from preprocessing.reading import InputError
+from preprocessing.schema import PREPARED_ARROW, PREPARED_COLUMNS
+from preprocessing.synth import generate
+from preprocessing.text import clean_text
+
+from conftest import FIXTURES, ROOT, run_etl
+
+HEADER = ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id"]
+WHEN = "Wed Oct 11 06:55:44 +0000 2017"
+
+
+def read_split(run: Path, split: str) -> pd.DataFrame:
+    files = sorted((run / split).glob("*.parquet"))
+    if not files:
+        return pd.DataFrame(columns=PREPARED_COLUMNS)
+    return pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+
+
+def write_csv(path: Path, rows: list[list[str]], header=HEADER) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_real_sample_counts_and_schema(spark, tmp_path):
+    m = run_etl(spark, tmp_path, [f"input={FIXTURES / 'twcs_sample.csv'}", "run_id=sample", "run_date=2024-01-01"],
+                config="configs/preprocess/twcs_sample.yaml")
+    run = Path(m["path"])
+    assert m["counts"] == {"input_rows": 93, "customer_rows": 49, "company_rows": 44,
+                           "quarantined_rows": 0, "quarantined_by_reason": {}}
+    assert sum(s["rows"] for s in m["splits"].values()) == 49
+    assert (run / "_SUCCESS").exists() and (run / "manifest.json").exists()
+    assert run == tmp_path / "2024-01-01" / "sample"
+    schema = pq.read_schema(next((run / "train").glob("*.parquet")))
+    assert [f.name for f in schema] == list(PREPARED_COLUMNS)
+    assert [f.type for f in schema] == [f.type for f in PREPARED_ARROW]  # incl. timestamp[us, tz=UTC]
+    train = read_split(run, "train")
+    assert train["text"].str.contains("@user").any() and not train["text"].str.contains("@AppleSupport").any()
+    assert set(train["label"]) <= {"critical", "non_critical"}
+    assert json.loads((run / "manifest.json").read_text())["labels"] == ["critical", "non_critical"]
+
+
+def test_every_malformed_row_is_quarantined_and_counts_reconcile(spark, tmp_path):
+    raw = tmp_path / "bad.csv"
+    made = generate(rows=2000, seed=3, output=raw, malformed_fraction=0.05)
+    m = run_etl(spark, tmp_path / "out", [f"input={raw}", "run_id=bad", "rows_per_shard=300"])
+    c = m["counts"]
+    assert c["input_rows"] == made["records"] == 2000
+    assert c["input_rows"] == c["customer_rows"] + c["company_rows"] + c["quarantined_rows"]
+    bad = made["malformed"]
+    # bad_quoting rows (a stray quote inside an unquoted word) parse as ordinary records.
+    assert c["quarantined_by_reason"] == {
+        "malformed_csv": bad["wrong_column_count"], "bad_inbound": bad["bad_inbound"],
+        "bad_created_at": bad["bad_created_at"], "empty_text": bad["empty_text"],
+        "invalid_utf8": bad["invalid_utf8"], "text_too_long": bad["huge_text"],
+        "duplicate_tweet_id": bad["duplicate_id"]}
+    run = Path(m["path"])
+    quarantine = pa.concat_tables([pq.read_table(f) for f in (run / "quarantine").glob("*.parquet")]).to_pandas()
+    assert len(quarantine) == c["quarantined_rows"]
+    assert quarantine["reason"].value_counts().to_dict() == c["quarantined_by_reason"]
+    assert quarantine.loc[quarantine.reason == "malformed_csv", "raw_record"].notna().all()
+    kept = pd.concat([read_split(run, s) for s in ("train", "validation", "test")])
+    assert len(kept) == c["customer_rows"] and kept["tweet_id"].is_unique
+    for split, stats in m["splits"].items():  # shards: <= rows_per_shard, never empty
+        sizes = [pq.read_metadata(f).num_rows for f in (run / split).glob("*.parquet")]
+        assert sum(sizes) == stats["rows"] and all(0 < n <= 300 for n in sizes)
+
+
+def test_split_is_grouped_by_conversation_and_deterministic(spark, tmp_path):
+    # 1 <- 2 (company) <- 3 (customer follow-up) <- 4 (company) <- 5; 7 replies to a tweet not in the file.
+    rows = [["1", "c1", "True", WHEN, "my order is late", "2", ""],
+            ["2", "Co", "False", WHEN, "@c1 sorry! DM us", "3", "1"],
+            ["3", "c1", "True", WHEN, "done, still no refund", "4", "2"],
+            ["4", "Co", "False", WHEN, "@c1 checking", "5", "3"],
+            ["5", "c1", "True", WHEN, "any news?", "", "4"],
+            ["7", "c2", "True", WHEN, "same problem here", "", "99"]]
+    rows += [[str(100 + i), f"u{i}", "True", WHEN, f"message number {i}", "", ""] for i in range(60)]
+    raw = write_csv(tmp_path / "chain.csv", rows)
+    m1 = run_etl(spark, tmp_path / "a", [f"input={raw}", "run_id=x"])
+    m2 = run_etl(spark, tmp_path / "b", [f"input={raw}", "run_id=x"])
+    parts = {s: read_split(Path(m1["path"]), s) for s in ("train", "validation", "test")}
+    allrows = pd.concat([p.assign(split=s) for s, p in parts.items()])
+    conv = dict(zip(allrows.tweet_id, allrows.conversation_id))
+    assert conv[1] == conv[3] == conv[5] == 1 and conv[7] == 99
+    assert allrows.groupby("conversation_id")["split"].nunique().max() == 1
+    assert [m1["splits"][s]["rows"] for s in parts] == [m2["splits"][s]["rows"] for s in parts]
+    again = pd.concat([read_split(Path(m2["path"]), s).assign(split=s) for s in parts])
+    assert dict(zip(again.tweet_id, again.split)) == dict(zip(allrows.tweet_id, allrows.split))
+
+
+def test_rerun_same_id_replaces_the_run(spark, tmp_path, synth_csv):
+    first = run_etl(spark, tmp_path, [f"input={synth_csv}", "run_id=r", "run_date=2024-02-02", "rows_per_shard=50"])
+    second = run_etl(spark, tmp_path, [f"input={synth_csv}", "run_id=r", "run_date=2024-02-02", "rows_per_shard=100000"])
+    run = Path(second["path"])
+    assert first["path"] == second["path"]
+    assert len(list((run / "train").glob("*.parquet"))) == 1
+    assert sorted(p.name for p in run.parent.iterdir()) == ["r"]  # no staging folder left behind
+
+
+def test_gold_column_labels_and_rule_agreement(spark, tmp_path):
+    m = run_etl(spark, tmp_path, ["run_id=gold"], config="configs/preprocess/gold.yaml")
+    gold = pd.read_csv(FIXTURES / "gold_labels.csv", dtype=str, keep_default_na=False)
+    rules = load_rules(ROOT / "configs/labels/default.yaml")
+    agree = sum(rules.label(clean_text(t)) == g for t, g in zip(gold.text, gold.gold_label))
+    assert m["counts"]["customer_rows"] == len(gold) == 174
+    assert m["rule_agreement_with_gold"]["rows"] == 174
+    assert m["rule_agreement_with_gold"]["accuracy"] == round(agree / len(gold), 4)
+    labels = pd.concat([read_split(Path(m["path"]), s) for s in ("train", "validation", "test")])
+    assert dict(zip(labels.tweet_id.astype(str), labels.label)) == dict(zip(gold.tweet_id, gold.gold_label))
+
+
+def test_missing_column_fails_with_the_fix_and_leaves_nothing(tmp_path):
+    raw = write_csv(tmp_path / "nocol.csv", [["1", "a", "True", WHEN, "hi", ""]], header=HEADER[:4] + ["body"] + HEADER[5:6])
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "preprocessing.etl", "--input", str(raw), "--output", str(out),
+                           "--run-id", "x", f"rules={ROOT}/configs/labels/default.yaml"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "lacks required column(s): text (header 'text')" in proc.stderr
+    assert "columns.<name>=<header>" in proc.stderr
+    assert not list(out.rglob("x")) and not list(out.rglob("_staging-*"))
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "input not found"),
+    ("", "input is empty"),
+    (",".join(HEADER) + "\n", "header but no data rows"),
+])
+def test_unusable_input_is_an_input_error(spark, tmp_path, content, message):
+    raw = tmp_path / "in.csv"
+    if content is not None:
+        raw.write_text(content)
+    with pytest.raises(InputError, match=message):
+        run_etl(spark, tmp_path / "out", [f"input={raw}", "run_id=e"])
+    assert not list((tmp_path / "out").rglob("e"))
+
+
+def test_spark_submit_runs_the_same_file(tmp_path):
+    import os
+
+    import pyspark
+
+    spark_submit = Path(sys.executable).parent / "spark-submit"
+    # As in an activated venv: spark-submit finds Spark and Python from there.
+    env = {**os.environ, "SPARK_HOME": str(Path(pyspark.__file__).parent), "PYSPARK_PYTHON": sys.executable,
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    proc = subprocess.run(
+        [str(spark_submit), "--master", "local[1]", "preprocessing/etl.py", "--config", "configs/preprocess/twcs_sample.yaml",
+         "--output", str(tmp_path), "--run-date", "2024-03-03", "--run-id", "submit"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    manifest = json.loads((tmp_path / "2024-03-03" / "submit" / "manifest.json").read_text())
+    assert manifest["counts"]["customer_rows"] == 49
+    assert (tmp_path / "2024-03-03" / "submit" / "_SUCCESS").exists()
