@@ -1,0 +1,101 @@
+"""The numeric engines behind `Predictor`: torch (fp32 / bf16 / dynamic int8) and ONNX Runtime.
+
+    backend = load_backend(model_dir, device="cpu", precision="bf16")
+    part = backend.probs(input_ids, attention_mask)     # queued, maybe still on the GPU
+    arrays = backend.to_numpy([part, ...])              # one host sync
+
+Every engine returns float32 softmax probabilities; bf16 is only used inside
+the model (weights on GPU, autocast on CPU), never for the probabilities.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+
+
+def load_backend(model_dir: str, device: str, precision: str):
+    if precision in ("onnx", "onnx-int8"):
+        return OnnxBackend(model_dir, quantize=precision == "onnx-int8")
+    return TorchBackend(model_dir, device, precision)
+
+
+class TorchBackend:
+    def __init__(self, model_dir: str, device: str, precision: str):
+        import torch
+        from transformers import AutoModelForSequenceClassification
+
+        model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+        if precision == "int8":
+            # Linear layers hold nearly all the FLOPs; activations stay float.
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        if device == "cuda" and precision == "bf16":
+            model = model.to(torch.bfloat16)  # full bf16 weights: no autocast casts on every call
+        self.model = model.to(device)
+        self.device = torch.device(device)
+        self.cuda = device == "cuda"
+        self.autocast = device == "cpu" and precision == "bf16"
+        self._torch = torch
+
+    def probs(self, input_ids: np.ndarray, attention_mask: np.ndarray):
+        torch = self._torch
+        ids, mask = torch.from_numpy(input_ids), torch.from_numpy(attention_mask)
+        if self.cuda:
+            # Pinned host memory lets the copy overlap the previous batch's kernels.
+            ids = ids.pin_memory().to(self.device, non_blocking=True)
+            mask = mask.pin_memory().to(self.device, non_blocking=True)
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.autocast):
+            logits = self.model(input_ids=ids, attention_mask=mask).logits
+            return torch.softmax(logits.float(), dim=-1)
+
+    def to_numpy(self, parts: list) -> list[np.ndarray]:
+        if not parts:
+            return []
+        flat = self._torch.cat(parts).cpu().numpy()
+        return np.split(flat, np.cumsum([len(p) for p in parts])[:-1])
+
+
+class OnnxBackend:
+    """ONNX Runtime on CPU; the model is exported once per process into a temp folder."""
+
+    def __init__(self, model_dir: str, quantize: bool):
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ValueError("precision=onnx needs the onnxruntime package; pip install onnxruntime onnx") from None
+        path = export_onnx(model_dir, quantize)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = len(os.sched_getaffinity(0))
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+    def probs(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        logits = self.session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})[0]
+        logits = logits.astype(np.float32) - logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def to_numpy(self, parts: list) -> list[np.ndarray]:
+        return parts
+
+
+def export_onnx(model_dir: str, quantize: bool) -> str:
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    out = tempfile.mkdtemp(prefix="onnx-")
+    path = os.path.join(out, "model.onnx")
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+    dummy = torch.ones(2, 16, dtype=torch.long)
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "logits": {0: "batch"}}
+    # The TorchScript exporter needs no extra packages (the dynamo one wants onnxscript).
+    torch.onnx.export(model, (dummy, dummy), path, input_names=["input_ids", "attention_mask"],
+                      output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
+    if not quantize:
+        return path
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    qpath = os.path.join(out, "model-int8.onnx")
+    quantize_dynamic(path, qpath, weight_type=QuantType.QInt8)
+    return qpath

@@ -1,0 +1,85 @@
+"""The batch-prediction stage's typed config (configs/predict/*.yaml).
+
+    cfg = load_config(PredictConfig, "configs/predict/default.yaml", ["model=runs/model", "input=runs/etl/..."])
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from preprocessing.configfile import ConfigError
+
+INPUT_FORMATS = ("auto", "etl", "csv", "parquet", "jsonl")
+OUTPUT_FORMATS = ("auto", "parquet", "csv", "jsonl")
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16", "int8", "onnx", "onnx-int8")
+
+
+@dataclass
+class PredictConfig:
+    """Score messages with a trained classifier: input file(s) -> sharded predictions + summary."""
+
+    model: str = ""
+    """Model folder (local or s3://) or a registry spec such as `registry:latest-approved`."""
+    registry_root: str = "models"
+    """Registry root that `registry:` model specs resolve against."""
+    input: str = ""
+    """ETL run folder, raw twcs CSV, Parquet or JSON Lines: a file, folder or glob; local or s3://."""
+    input_format: str = "auto"
+    """auto | etl | csv | parquet | jsonl. auto: a folder with manifest.json is an ETL run, else by extension."""
+    output: str = ""
+    """Output folder. Its extension picks the shard format (preds.csv -> CSV shards in preds.csv/)."""
+    output_format: str = "auto"
+    """auto | parquet | csv | jsonl. auto: by the output's extension, Parquet when it has none."""
+    splits: list[str] = field(default_factory=list)
+    """ETL runs only: which splits to score; empty = every split the run has."""
+    text_column: str = "text"
+    """Input column holding the message. Raw CSV text goes through preprocessing.text.model_text."""
+    id_column: str = "tweet_id"
+    """Input column with the message id (an integer); rows without a usable one are quarantined."""
+    inbound_only: bool = True
+    """Raw CSV with an `inbound` column: score customer rows only; company replies are counted as skipped."""
+    rows_per_shard: int = 100_000
+    """Input rows per chunk; chunk i becomes output shard part-i, which is what lets a killed run resume."""
+    batch_tokens: int = 16_384
+    """Token budget per model batch (rows x padded length). Larger on GPUs (e.g. 262144)."""
+    max_length_tokens: Optional[int] = None
+    """Truncate longer texts (flagged `truncated`); default: the training manifest's, else 512."""
+    device: str = "auto"
+    """auto | cpu | cuda. auto picks cuda when available."""
+    precision: str = "auto"
+    """auto | fp32 | bf16 | int8 | onnx | onnx-int8. auto: bf16 on cuda and on CPUs with native bf16, else fp32."""
+    num_threads: Optional[int] = None
+    """torch CPU threads; default every core this process may use."""
+    tokenizer_workers: int = 2
+    """Threads tokenizing the next chunk while the model runs this one (the fast tokenizer drops the GIL)."""
+    run_id: Optional[str] = None
+    """Name stamped on every prediction; default a UTC timestamp. A resumed run keeps its first id."""
+    drift_threshold: float = 0.2
+    """PSI above this (labels or text length vs training data) is logged and listed in summary drift.warnings."""
+    progress: bool = True
+    """Show a tqdm progress bar with messages/s."""
+
+    def __post_init__(self):
+        for key, allowed in (("input_format", INPUT_FORMATS), ("output_format", OUTPUT_FORMATS),
+                             ("device", DEVICES), ("precision", PRECISIONS)):
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}; found {getattr(self, key)!r}")
+        for key in ("rows_per_shard", "batch_tokens"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{key} must be >= 1, found {getattr(self, key)}")
+        if self.max_length_tokens is not None and not 2 < self.max_length_tokens <= 8192:
+            raise ConfigError(f"max_length_tokens must be in 3..8192, found {self.max_length_tokens}")
+        if self.tokenizer_workers < 1:
+            raise ConfigError(f"tokenizer_workers must be >= 1, found {self.tokenizer_workers}")
+        if self.drift_threshold <= 0:
+            raise ConfigError(f"drift_threshold must be > 0, found {self.drift_threshold}")
+        if self.run_id is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", self.run_id):
+            raise ConfigError(f"run_id may hold letters, digits, '.', '_' and '-' only, found {self.run_id!r}")
+
+    def check_paths(self) -> None:
+        """Called by run(): a config file may leave these to the command line."""
+        for key, flag in (("model", "--model"), ("input", "--input"), ("output", "--output")):
+            if not getattr(self, key):
+                raise ConfigError(f"'{key}' is not set; pass {flag} (or {key}=... )")
