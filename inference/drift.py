@@ -1,0 +1,75 @@
+"""Population Stability Index of a prediction run against the model's training data.
+
+    report = drift_report(training_manifest, {"critical": 310, ...}, {"0": 12, "20": 80, ...}, threshold=0.2)
+
+PSI = sum over bins of (a - e) * ln(a / e), with e and a the training and
+current shares of each bin. Empty bins get a share of EPSILON instead of 0 so
+the log stays finite: a class or length bin that appears only on one side
+still counts, heavily, instead of being skipped. Rule of thumb: < 0.1
+stable, 0.1-0.2 watch, > 0.2 shifted (the default threshold).
+"""
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+
+EPSILON = 1e-4
+log = logging.getLogger(__name__)
+
+
+def psi(expected: dict[str, int], actual: dict[str, int]) -> float | None:
+    """PSI between two count histograms over the union of their bins; None when either is empty."""
+    total_e, total_a = sum(expected.values()), sum(actual.values())
+    if not total_e or not total_a:
+        return None
+    value = 0.0
+    for key in sorted(set(expected) | set(actual)):
+        e = max(expected.get(key, 0) / total_e, EPSILON)
+        a = max(actual.get(key, 0) / total_a, EPSILON)
+        value += (a - e) * math.log(a / e)
+    return value
+
+
+def length_histogram(lengths_chars: np.ndarray, bins: list[int]) -> dict[str, int]:
+    """Counts per bin, keyed by the bin's lower edge as a string (the ETL manifest's form).
+
+    Bin k holds bins[k] <= length < bins[k+1]; the last bin is open-ended.
+    """
+    idx = np.clip(np.searchsorted(np.asarray(bins), lengths_chars, side="right") - 1, 0, len(bins) - 1)
+    counts = np.bincount(idx, minlength=len(bins))
+    return {str(bins[i]): int(c) for i, c in enumerate(counts) if c}
+
+
+def reference(training_manifest: dict | None) -> tuple[dict | None, str | None]:
+    """(train split stats + bins, None) or (None, why there is no reference)."""
+    if training_manifest is None:
+        return None, "model has no training_manifest.json, so there is no training distribution to compare with"
+    data = training_manifest.get("data_manifest") or {}
+    train = (data.get("splits") or {}).get("train")
+    bins = data.get("text_length_bins_chars")
+    if not train or not bins:
+        return None, "training_manifest.json has no data_manifest.splits.train / text_length_bins_chars"
+    return {"labels": train.get("labels") or {}, "text_length_chars": train.get("text_length_chars") or {},
+            "bins": list(bins)}, None
+
+
+def drift_report(ref: dict, labels: dict[str, int], lengths: dict[str, int], threshold: float) -> dict:
+    """PSI of labels and text lengths vs `ref` (from `reference`), with warnings above `threshold`."""
+    values = {"label_psi": psi(ref["labels"], labels), "text_length_psi": psi(ref["text_length_chars"], lengths)}
+    warnings = []
+    for key, value in values.items():
+        if value is not None and value > threshold:
+            msg = f"{key} = {value:.4f} > threshold {threshold}: inputs differ from the training data"
+            log.warning("drift: %s", msg)
+            warnings.append(msg)
+    return {
+        **{k: (round(v, 6) if v is not None else None) for k, v in values.items()},
+        "threshold": threshold,
+        "warnings": warnings,
+        "reference": "training_manifest.data_manifest.splits.train",
+        "training": {"labels": ref["labels"], "text_length_chars": ref["text_length_chars"]},
+        "current": {"labels": labels, "text_length_chars": lengths},
+        "text_length_bins_chars": ref["bins"],
+    }

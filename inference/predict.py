@@ -1,0 +1,264 @@
+"""Batch prediction: input messages -> one prediction per id, in resumable shards.
+
+    python -m inference.predict --model runs/model --input runs/etl/2024-05-31/r1 --output runs/preds \
+        [--text-column text] [--id-column tweet_id] [--batch-tokens 16384] [--device auto|cpu|cuda] [key=value ...]
+
+MODEL is a model folder or `registry:latest-approved` (registry_root=...);
+INPUT an ETL run folder, raw twcs CSV, Parquet or JSON Lines, local or s3://.
+OUTPUT's extension picks the shard format: `preds/` or `preds.parquet/` ->
+Parquet, `preds.csv` -> a folder of CSV shards, `preds.jsonl` -> JSON Lines
+(see inference/sinks.py for the layout). Rerunning the same command after a
+crash or kill -9 skips finished shards and ends with exactly one row per id.
+
+Three stages overlap: a background thread reads chunk i+1, sorts its rows into
+predict / skip / quarantine and tokenizes it while the model scores chunk i,
+and a writer thread writes chunk i-1.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+import pyarrow as pa
+
+from inference.config import PredictConfig
+from inference.drift import drift_report, length_histogram, reference
+from inference.encoding import Encoded
+from inference.intake import Intake, SeenIds, add_flag, take_in
+from inference.predictor import Predictor
+from inference.sinks import OutputFolder, prediction_table
+from inference.sources import Chunk, Source, open_source
+from modeling.registry import RegistryError
+from preprocessing.configfile import ConfigError, to_dict
+from preprocessing.provenance import git_commit, versions
+
+log = logging.getLogger("inference.predict")
+
+
+class ReconciliationError(RuntimeError):
+    """Rows in != predicted + skipped + quarantined: a bug, never bad input."""
+
+
+@dataclass
+class Ready:
+    chunk: Chunk
+    intake: Intake
+    enc: Encoded
+
+
+def run(cfg: PredictConfig, predictor: Predictor | None = None) -> dict:
+    """Score cfg.input into cfg.output; returns the summary (also written as summary.json)."""
+    cfg.check_paths()
+    t0 = time.perf_counter()
+    source = open_source(cfg)
+    try:
+        predictor = predictor or Predictor.load(
+            cfg.model, cfg.device, cfg.precision, cfg.batch_tokens, cfg.max_length_tokens,
+            cfg.tokenizer_workers, cfg.num_threads, cfg.registry_root)
+    except RegistryError as exc:  # a user error: the message lists what the registry has
+        raise FileNotFoundError(str(exc)) from None
+    load_s = time.perf_counter() - t0
+    out = OutputFolder(cfg.output, cfg.output_format)
+    run_id = _start_or_resume(out, cfg, source, predictor)
+    ref, drift_reason = reference(predictor.info.training_manifest)
+    bins = ref["bins"] if ref else _etl_length_bins()
+    finished = {s["chunk"] for s in out.shard_stats()}
+    seen = SeenIds(out.finished_ids(sorted(finished)))
+    t1 = time.perf_counter()
+    scored = _score_all(cfg, source, predictor, out, run_id, bins, finished, seen)
+    predict_s = time.perf_counter() - t1
+    summary = _summary(cfg, source, predictor, out, run_id, len(finished), scored, load_s, predict_s, t0)
+    summary["drift"] = drift_report(ref, summary["labels"], summary["text_length_chars"], cfg.drift_threshold) if ref else None
+    if drift_reason:
+        summary["drift_reason"] = drift_reason
+    out.finish(summary, to_dict(cfg))
+    return summary
+
+
+def _start_or_resume(out: OutputFolder, cfg: PredictConfig, source: Source, predictor: Predictor) -> str:
+    """The run id; a folder holding another run's shards is refused rather than mixed."""
+    plan = {"input": cfg.input, "input_kind": source.kind, "files": [f for f, _ in source.files],
+            "rows_per_shard": cfg.rows_per_shard, "id_column": cfg.id_column, "text_column": cfg.text_column,
+            "inbound_only": cfg.inbound_only, "model_sha256": predictor.info.sha256, "format": out.format}
+    state = out.read_json("_run.json")
+    if state is not None:
+        changed = sorted(k for k in plan if state["plan"].get(k) != plan[k])
+        if changed:
+            raise ConfigError(f"output {cfg.output} holds a run with different {changed}; "
+                              "pass a new --output, or delete it to start over")
+        if cfg.run_id and cfg.run_id != state["run_id"]:
+            log.warning("resuming run %s: keeping its run_id, not %s", state["run_id"], cfg.run_id)
+        out.begin()
+        return state["run_id"]
+    run_id = cfg.run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out.begin()
+    out.write_json("_run.json", {"run_id": run_id, "plan": plan})
+    return run_id
+
+
+def _score_all(cfg, source, predictor, out, run_id, bins, finished, seen) -> int:
+    """Score every unfinished chunk; returns the rows predicted by this invocation."""
+    bar = _progress_bar(cfg, source)
+
+    def todo():
+        for chunk in source.chunks(cfg.rows_per_shard):
+            if chunk.index in finished:  # a resumed run reads past finished chunks without scoring them
+                bar.update(chunk.table.num_rows + len(chunk.malformed))
+                continue
+            intake = take_in(chunk, source, seen, cfg.inbound_only)
+            yield Ready(chunk, intake, predictor.encoder.encode(intake.texts))
+
+    scored = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="write") as writer:
+        pending = []
+        for ready in prefetch(todo(), depth=2):
+            t = time.perf_counter()
+            preds = predictor.predict_encoded(ready.enc, on_batch=bar.update)
+            bar.update(ready.intake.rows_in - len(ready.intake.ids))
+            pending.append(writer.submit(_write, out, ready, preds, predictor, run_id, bins, time.perf_counter() - t))
+            scored += len(ready.intake.ids)
+            while len(pending) > 1:  # at most one shard in flight: memory stays flat
+                pending.pop(0).result()
+        for f in pending:
+            f.result()
+    bar.close()
+    return scored
+
+
+def _write(out, ready: Ready, preds, predictor: Predictor, run_id: str, bins, seconds: float) -> None:
+    it, info = ready.intake, predictor.info
+    flags = add_flag(it.flags, preds.truncated, "truncated")
+    table = prediction_table(it.ids, preds.probs, preds.n_tokens, flags, predictor.labels,
+                             (info.name, info.version, info.sha256), run_id, it.split)
+    lengths = np.fromiter(map(len, it.texts), np.int64, len(it.texts))
+    reasons = it.quarantine.column("reason").to_pylist()
+    stats = {"chunk": ready.chunk.index, "rows_in": it.rows_in, "predicted": len(it.ids),
+             "skipped_company": it.skipped_company, "quarantined": len(reasons),
+             "quarantined_by_reason": _count(reasons), "labels": _count(table.column("label").to_pylist()),
+             "text_flags": _count([f for fl in flags if fl for f in fl.split(",")]),
+             "text_length_chars": length_histogram(lengths, bins), "tokens": int(preds.n_tokens.sum()),
+             "model_seconds": round(seconds, 4)}
+    out.write_shard(ready.chunk.index, table, it.quarantine, stats)
+
+
+def _count(values) -> dict[str, int]:
+    if not len(values):
+        return {}
+    keys, counts = np.unique(np.asarray(values, dtype=object).astype(str), return_counts=True)
+    return {str(k): int(c) for k, c in zip(keys, counts)}
+
+
+def _summary(cfg, source, predictor, out, run_id, resumed_shards, scored, load_s, predict_s, t0) -> dict:
+    shards = out.shard_stats()
+    total = {k: sum(s[k] for s in shards) for k in ("rows_in", "predicted", "skipped_company", "quarantined", "tokens")}
+    merged = {k: _merge([s[k] for s in shards]) for k in ("quarantined_by_reason", "labels", "text_flags", "text_length_chars")}
+    if total["rows_in"] != total["predicted"] + total["skipped_company"] + total["quarantined"]:
+        raise ReconciliationError(f"rows in {total['rows_in']} != predicted + skipped_company + quarantined: {total}")
+    expected = _expected_rows(cfg, source)
+    if expected is not None and expected != total["rows_in"]:
+        raise ReconciliationError(f"ETL manifest says {expected} rows in the chosen splits, read {total['rows_in']}")
+    return {
+        "run_id": run_id, "created_at": datetime.now(timezone.utc).isoformat(),
+        "model": {"name": predictor.info.name, "version": predictor.info.version,
+                  "sha256": predictor.info.sha256, "path": cfg.model, "labels": predictor.labels},
+        "input": {"path": cfg.input, "kind": source.kind, "files": len(source.files)},
+        "output": {"path": cfg.output, "format": out.format, "shards": len(shards)},
+        "counts": {**total, "quarantined_by_reason": merged["quarantined_by_reason"]},
+        "labels": merged["labels"], "text_flags": merged["text_flags"], "text_length_chars": merged["text_length_chars"],
+        "engine": {"device": predictor.device, "precision": predictor.precision, "batch_tokens": predictor.batch_tokens,
+                   "max_length_tokens": predictor.max_length, "tokenizer_workers": cfg.tokenizer_workers},
+        "resumed_shards": resumed_shards,
+        "throughput": {"messages_per_s": round(scored / predict_s, 1) if predict_s > 0 and scored else None,
+                       "messages_this_invocation": scored},
+        "timings_s": {"load": round(load_s, 3), "predict": round(predict_s, 3), "total": round(time.perf_counter() - t0, 3)},
+        "versions": versions(("torch", "transformers", "tokenizers", "pyarrow")), "git_commit": git_commit(),
+    }
+
+
+def _merge(dicts: list[dict]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + v
+    return dict(sorted(out.items()))
+
+
+def _expected_rows(cfg: PredictConfig, source: Source) -> int | None:
+    if source.manifest is None:
+        return None
+    splits = source.manifest.get("splits", {})
+    return sum(splits[s]["rows"] for s in {f[1] for f in source.files} if s in splits) if source.files else 0
+
+
+def _etl_length_bins() -> list[int]:
+    from preprocessing.etl import LENGTH_BINS  # imports pyspark: only when the model lacks a manifest
+
+    return list(LENGTH_BINS)
+
+
+def _progress_bar(cfg: PredictConfig, source: Source):
+    from tqdm.auto import tqdm
+
+    total = _expected_rows(cfg, source)
+    return tqdm(total=total, unit="msg", unit_scale=True, disable=not cfg.progress, desc="predict", smoothing=0.1)
+
+
+def prefetch(items, depth: int):
+    """Iterate `items` in a background thread, at most `depth` ahead; its errors re-raise here."""
+    q: queue.Queue = queue.Queue(depth)
+    done, stop = object(), threading.Event()
+
+    def produce():
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put(exc)
+            return
+        q.put(done)
+
+    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from preprocessing.cli import run_stage
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return run_stage(PredictConfig, run, argv, ("model", "input", "output", "text_column", "id_column", "batch_tokens", "device"),
+                     "configs/predict/default.yaml", __doc__, report=_report)
+
+
+def _report(s: dict) -> str:
+    c = s["counts"]
+    return (f"predictions: {s['output']['path']} ({s['output']['shards']} {s['output']['format']} shards)\n"
+            f"  rows in {c['rows_in']:,} = predicted {c['predicted']:,} + company skipped {c['skipped_company']:,}"
+            f" + quarantined {c['quarantined']:,} {c['quarantined_by_reason']}\n"
+            f"  labels {s['labels']}  flags {s['text_flags']}\n"
+            f"  {s['throughput']['messages_per_s']} msg/s  timings {s['timings_s']}  drift "
+            f"{ {k: s['drift'][k] for k in ('label_psi', 'text_length_psi')} if s['drift'] else s.get('drift_reason')}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

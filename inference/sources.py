@@ -1,0 +1,240 @@
+"""Stream any supported input as deterministic, fixed-size chunks (never the whole file in memory).
+
+    source = open_source(cfg)                     # checks the path and the columns up front
+    for chunk in source.chunks(rows_per_shard):   # chunk.index 0, 1, 2, ... same cut on every run
+        chunk.table                               # id, text, [inbound], [split], source
+
+Inputs: an ETL run folder (its split folders' *.parquet; text is already model
+text), raw twcs CSV (pyarrow's streaming parser, quoted newlines allowed),
+Parquet, or JSON Lines: a file, folder or glob, local or any fsspec URL.
+Chunk i always holds input rows [i*N, (i+1)*N) in sorted file order, which is
+what lets a killed run map its finished output shards back to input chunks.
+Records the parser cannot split into columns ride along in `chunk.malformed`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import fsspec
+import pyarrow as pa
+import pyarrow.csv as pv
+import pyarrow.parquet as pq
+
+from inference.config import PredictConfig
+from preprocessing.schema import SPLITS
+
+# .json is read as JSON Lines (one object per line), the form batch jobs exchange.
+EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+_PIECE_ROWS = 65_536  # read granularity; chunks are re-cut from pieces to exactly rows_per_shard
+
+
+@dataclass
+class Chunk:
+    index: int
+    table: pa.Table
+    malformed: list[dict] = field(default_factory=list)  # {"source", "raw_record", "reason"}
+
+
+@dataclass
+class Source:
+    kind: str  # etl | csv | parquet | jsonl
+    files: list[tuple[str, str | None]]  # (url, split or None)
+    id_column: str
+    text_column: str
+    has_inbound: bool
+    fs: fsspec.AbstractFileSystem
+    manifest: dict | None = None
+
+    @property
+    def prepared(self) -> bool:
+        """ETL text is already model text; everything else goes through model_text."""
+        return self.kind == "etl"
+
+    def chunks(self, rows_per_shard: int) -> Iterator[Chunk]:
+        pending: list[dict] = []
+        buffer: list[pa.Table] = []
+        buffered = index = 0
+        for piece in self._pieces(pending):
+            buffer.append(piece)
+            buffered += piece.num_rows
+            while buffered >= rows_per_shard:
+                table = pa.concat_tables(buffer, promote_options="permissive").combine_chunks()
+                yield Chunk(index, table.slice(0, rows_per_shard), _take(pending))
+                index += 1
+                rest = table.slice(rows_per_shard)
+                buffer, buffered = ([rest] if rest.num_rows else []), rest.num_rows
+        if buffered or pending or index == 0:
+            table = pa.concat_tables(buffer, promote_options="permissive") if buffer else _empty(self)
+            yield Chunk(index, table, _take(pending))
+
+    def _pieces(self, pending: list[dict]) -> Iterator[pa.Table]:
+        for url, split in self.files:
+            reader = {"etl": self._parquet, "parquet": self._parquet, "csv": self._csv, "jsonl": self._jsonl}[self.kind]
+            for piece in reader(url, pending):
+                piece = piece.append_column("source", pa.array([url] * piece.num_rows, pa.string()))
+                if split is not None:
+                    piece = piece.append_column("split", pa.array([split] * piece.num_rows, pa.string()))
+                yield piece
+
+    def _columns(self) -> dict[str, str]:
+        cols = {"id": self.id_column, "text": self.text_column}
+        return {**cols, "inbound": "inbound"} if self.has_inbound else cols
+
+    def _parquet(self, url: str, pending: list[dict]) -> Iterator[pa.Table]:
+        cols = self._columns()
+        with self.fs.open(url, "rb") as fh:
+            for batch in pq.ParquetFile(fh).iter_batches(batch_size=_PIECE_ROWS, columns=list(cols.values())):
+                yield pa.table({k: batch.column(v) for k, v in cols.items()})
+
+    def _csv(self, url: str, pending: list[dict]) -> Iterator[pa.Table]:
+        cols = self._columns()
+
+        def on_bad_row(row) -> str:
+            pending.append({"source": url, "raw_record": row.text, "reason": "malformed_csv"})
+            return "skip"
+
+        with self.fs.open(url, "rb") as fh:
+            header = _csv_header(fh)
+            fh.seek(0)
+            # Binary, not string: one invalid UTF-8 byte must not fail the whole
+            # file; intake decodes with replacement and flags the row.
+            # use_threads=False keeps the parse (and on_bad_row calls) in file order.
+            reader = pv.open_csv(
+                fh,
+                read_options=pv.ReadOptions(use_threads=False, block_size=1 << 22),
+                parse_options=pv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
+                convert_options=pv.ConvertOptions(column_types={h: pa.binary() for h in header},
+                                                  include_columns=list(cols.values()),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+            for batch in reader:
+                yield pa.table({k: batch.column(v) for k, v in cols.items()})
+
+    def _jsonl(self, url: str, pending: list[dict]) -> Iterator[pa.Table]:
+        cols = self._columns()
+        rows: list[dict] = []
+        with self.fs.open(url, "rb") as fh:
+            for line in io.TextIOWrapper(fh, encoding="utf-8", errors="replace"):
+                if not line.strip():
+                    continue  # a blank line is not a record
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError:
+                    obj = None
+                if not isinstance(obj, dict):
+                    pending.append({"source": url, "raw_record": line.rstrip("\n"), "reason": "malformed_json"})
+                    continue
+                rows.append({k: _as_str(obj.get(v)) for k, v in cols.items()})
+                if len(rows) == _PIECE_ROWS:
+                    yield pa.Table.from_pylist(rows, _string_schema(cols))
+                    rows = []
+        if rows:
+            yield pa.Table.from_pylist(rows, _string_schema(cols))
+
+
+def _as_str(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def _string_schema(cols: dict) -> pa.Schema:
+    return pa.schema([(k, pa.string()) for k in cols])
+
+
+def _take(pending: list[dict]) -> list[dict]:
+    out = list(pending)
+    pending.clear()
+    return out
+
+
+def _empty(source: Source) -> pa.Table:
+    names = list(source._columns()) + ["source"] + (["split"] if source.kind == "etl" else [])
+    return pa.table({n: pa.array([], pa.string()) for n in names})
+
+
+def _csv_header(fh) -> list[str]:
+    first = fh.readline().decode("utf-8", errors="replace").lstrip("\ufeff")
+    return next(csv.reader([first]), [])
+
+
+def open_source(cfg: PredictConfig) -> Source:
+    """Resolve the input's files and format, and check its columns before any model work."""
+    fs, path = fsspec.core.url_to_fs(cfg.input)
+    kind = cfg.input_format
+    manifest = None
+    if fs.isdir(path) and fs.exists(f"{path.rstrip('/')}/manifest.json") and kind in ("auto", "etl"):
+        kind = "etl"
+    if kind == "etl":
+        manifest, files = _etl_files(fs, path.rstrip("/"), cfg)
+    else:
+        files = [(u, None) for u in _list_files(fs, path, cfg.input)]
+        if kind == "auto":
+            kind = _format_of(files[0][0], cfg.input)
+    # Local paths stay plain; remote ones keep their scheme so fsspec reopens them.
+    urls = [(fs.unstrip_protocol(f) if "://" in cfg.input else f, s) for f, s in files]
+    names = _column_names(fs, files[0][0], kind) if files else []
+    source = Source(kind, urls, cfg.id_column, cfg.text_column, "inbound" in names and kind != "etl", fs, manifest)
+    for key, col in (("text_column", cfg.text_column), ("id_column", cfg.id_column)):
+        if names and col not in names:
+            raise ValueError(f"{key} '{col}' is not a column of {files[0][0]}; columns there: {names}. "
+                             f"Pass --{key.replace('_', '-')} with one of them.")
+    return source
+
+
+def _etl_files(fs, run: str, cfg: PredictConfig) -> tuple[dict, list[tuple[str, str]]]:
+    if not fs.exists(f"{run}/_SUCCESS"):
+        raise ValueError(f"ETL run {cfg.input} has no _SUCCESS marker (unfinished or failed run); rerun the ETL")
+    with fs.open(f"{run}/manifest.json", "r") as fh:
+        manifest = json.load(fh)
+    present = [s for s in SPLITS if fs.isdir(f"{run}/{s}")]
+    wanted = cfg.splits or present
+    unknown = [s for s in wanted if s not in present]
+    if unknown:
+        raise ValueError(f"splits {unknown} not in ETL run {cfg.input}; it has {present}")
+    files = [(f, s) for s in wanted for f in sorted(fs.glob(f"{run}/{s}/*.parquet"))]
+    return manifest, files
+
+
+def _list_files(fs, path: str, given: str) -> list[str]:
+    if any(c in path for c in "*?["):
+        files = sorted(fs.glob(path))
+    elif fs.isdir(path):
+        files = sorted(p for p in fs.find(path) if _format_of(p, None) and not p.rsplit("/", 1)[-1].startswith(("_", ".")))
+    elif fs.exists(path):
+        files = [path]
+    else:
+        raise FileNotFoundError(f"input not found: {given}; pass --input with an ETL run folder, CSV, Parquet or JSONL")
+    if not files:
+        raise FileNotFoundError(f"no .csv, .parquet or .jsonl files under {given}")
+    return files
+
+
+def _format_of(path: str, given: str | None) -> str | None:
+    name = path.lower().rsplit("/", 1)[-1]
+    for ext, kind in EXTENSIONS.items():
+        if name.endswith(ext):
+            return kind
+    if given is not None:
+        raise ValueError(f"cannot tell the format of {given} from its name; pass input_format=csv|parquet|jsonl")
+    return None
+
+
+def _column_names(fs, path: str, kind: str) -> list[str]:
+    with fs.open(path, "rb") as fh:
+        if kind in ("etl", "parquet"):
+            return pq.ParquetFile(fh).schema_arrow.names
+        if kind == "csv":
+            return _csv_header(fh)
+        for line in io.TextIOWrapper(fh, encoding="utf-8", errors="replace"):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                return list(obj)
+    return []
