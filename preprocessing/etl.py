@@ -21,18 +21,17 @@ if __package__ in (None, ""):  # spark-submit runs this file as a script
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.storagelevel import StorageLevel
 
 from preprocessing.config import EtlConfig
 from preprocessing.configfile import to_dict
 from preprocessing.conversations import assign_split, conversation_roots
 from preprocessing.labeling import RuleSet, load_rules, spark_label
 from preprocessing.provenance import git_commit, versions
-from preprocessing.reading import InputError, read_raw, validate
+from preprocessing.reading import InputError, mark_duplicates, read_raw, validate
 from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
 from preprocessing.schema import PREPARED_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, SPLITS, describe_prepared
 from preprocessing.session import get_spark
-from preprocessing.text import spark_clean_text, spark_model_text
+from preprocessing.text import spark_clean_from_model_text, spark_model_text
 
 # Character-length bins of `text`; inference compares its inputs against them (PSI).
 LENGTH_BINS = (0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000)
@@ -44,44 +43,75 @@ class ReconciliationError(RuntimeError):
 
 def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
     """Run the ETL; returns the manifest of the published run."""
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
+    clock = _Clock()
     spark = spark or get_spark(cfg.spark)
     rules = load_rules(cfg.rules)
     run_date = cfg.run_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
     run_id = cfg.run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    final = f"{cfg.output.rstrip('/')}/{run_date}/{run_id}"
+    parent = f"{cfg.output.rstrip('/')}/{run_date}"
+    final = f"{parent}/{run_id}"
     fs = HadoopFS(spark, cfg.output)
-    fs.mkdirs(f"{cfg.output.rstrip('/')}/{run_date}")
-    fs.check_writable(f"{cfg.output.rstrip('/')}/{run_date}")
-    clean_stale_staging(fs, f"{cfg.output.rstrip('/')}/{run_date}", run_id)
-
-    checked = validate(read_raw(spark, cfg), cfg, rules.labels).persist(StorageLevel.MEMORY_AND_DISK)
-    counts = _source_counts(checked)
-    timings["read_validate_s"] = time.perf_counter() - t0
-    if counts["input_rows"] == 0:
-        raise InputError(f"input has a header but no data rows: {cfg.input}; pass a file with at least one row")
-
+    fs.mkdirs(parent)
+    fs.check_writable(parent)
+    clean_stale_staging(fs, parent, run_id)
     staging = staging_path(final)
     try:
-        prepared = _prepare(checked, cfg, rules).persist(StorageLevel.MEMORY_AND_DISK)
-        stats = _split_stats(prepared)
-        timings["prepare_s"] = time.perf_counter() - t0 - sum(timings.values())
-        for split in SPLITS:
-            _write_shards(prepared.where(F.col("split") == split).select(*PREPARED_COLUMNS),
-                          stats[split]["rows"], cfg.rows_per_shard, f"{staging}/{split}", fs)
+        checked = _parse_once(spark, cfg, rules, f"{staging}/_checked")
+        counts = _source_counts(checked)
+        clock.lap("read_validate_s")
+        if counts["input_rows"] == 0:
+            raise InputError(f"input has a header but no data rows: {cfg.input}; pass a file with at least one row")
         quarantine = checked.where(F.col("reason").isNotNull()).select(*QUARANTINE_COLUMNS)
         _write_shards(quarantine, counts["quarantined_rows"], cfg.rows_per_shard, f"{staging}/quarantine", fs)
-        timings["write_s"] = time.perf_counter() - t0 - sum(timings.values())
-        manifest = _manifest(cfg, rules, run_date, run_id, final, counts, stats, prepared, spark)
+        prepared = _prepare(checked, cfg, rules).select(*PREPARED_COLUMNS, "split")
+        prepared.write.partitionBy("split").option("maxRecordsPerFile", cfg.rows_per_shard).parquet(f"{staging}/_splits")
+        clock.lap("prepare_write_s")
+        stats = _split_stats(spark.read.parquet(f"{staging}/_splits"))
+        _move_splits(fs, staging)
+        manifest = _manifest(cfg, rules, run_date, run_id, final, counts, stats, spark)
         _reconcile(manifest)
-        timings["total_s"] = time.perf_counter() - t0
-        manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        clock.lap("stats_s")
+        manifest["timings_s"] = clock.report()
         publish(fs, staging, final, manifest)
     finally:
         fs.delete(staging)  # gone already after a publish; a failed run leaves nothing
-        checked.unpersist()
     return manifest
+
+
+class _Clock:
+    def __init__(self):
+        self.t0 = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name], self.last = round(now - self.last, 3), now
+
+    def report(self) -> dict:
+        return {**self.laps, "total_s": round(time.perf_counter() - self.t0, 3)}
+
+
+def _parse_once(spark: SparkSession, cfg: EtlConfig, rules: RuleSet, path: str) -> DataFrame:
+    """Parse and validate the CSV in one pass into staging Parquet; return it with duplicates marked.
+
+    A multi-line CSV file is a single Spark partition (it cannot be split
+    safely), so it is parsed once, spread over all cores and stored columnar.
+    Every later step reads only the columns it needs from there.
+    """
+    checked = validate(read_raw(spark, cfg), cfg, rules.labels)
+    checked.repartition(spark.sparkContext.defaultParallelism).write.parquet(path)
+    return mark_duplicates(spark.read.parquet(path))
+
+
+def _move_splits(fs: HadoopFS, staging: str) -> None:
+    """`_splits/split=train` -> `train`; a split with no rows is an empty folder, never an empty shard."""
+    for split in SPLITS:
+        src = f"{staging}/_splits/split={split}"
+        if fs.exists(src):
+            fs.rename(src, f"{staging}/{split}")
+        else:
+            fs.mkdirs(f"{staging}/{split}")
+    fs.delete(f"{staging}/_splits")
 
 
 def _source_counts(checked: DataFrame) -> dict:
@@ -109,22 +139,21 @@ def _prepare(checked: DataFrame, cfg: EtlConfig, rules: RuleSet) -> DataFrame:
     valid = checked.where(F.col("reason").isNull())
     roots = conversation_roots(valid)
     customers = valid.where(F.col("inbound_b")).join(roots, "tweet_id_n")
-    clean = spark_clean_text(F.col("text"))
     out = customers.select(
         F.col("tweet_id_n").alias("tweet_id"),
         "conversation_id",
         F.trim("author_id").alias("author_id"),
         F.col("created_at_ts").alias("created_at"),
         spark_model_text(F.col("text")).alias("text"),
-        clean.alias("clean_text"),
         *([F.trim("gold").alias("gold")] if cfg.gold_label_column else []),
-    ).withColumn("rule_label", spark_label(rules, F.col("clean_text")))
+    ).withColumn("clean_text", spark_clean_from_model_text(F.col("text")))
+    out = out.withColumn("rule_label", spark_label(rules, F.col("clean_text")))
     label = F.col("gold") if cfg.gold_label_column else F.col("rule_label")
     return out.withColumn("label", label).withColumn("split", assign_split(F.col("conversation_id"), cfg.split))
 
 
 def _split_stats(prepared: DataFrame) -> dict:
-    """Rows, labels, conversations and text-length histogram per split, in one pass."""
+    """Rows, labels, conversations and text-length histogram per split, from the written shards."""
     length_bin = F.lit(LENGTH_BINS[-1])
     for edge in reversed(LENGTH_BINS[1:]):
         length_bin = F.when(F.length("text") < edge, F.lit(LENGTH_BINS[LENGTH_BINS.index(edge) - 1])).otherwise(length_bin)
@@ -145,7 +174,7 @@ def _split_stats(prepared: DataFrame) -> dict:
 
 
 def _write_shards(df: DataFrame, rows: int, rows_per_shard: int, path: str, fs: HadoopFS) -> None:
-    """ceil(rows / rows_per_shard) even shards; an empty split is an empty folder, never an empty file."""
+    """ceil(rows / rows_per_shard) even shards; no rows -> an empty folder, never an empty file."""
     if rows == 0:
         fs.mkdirs(path)
         return
@@ -165,7 +194,7 @@ def _agreement(stats: dict, labels: list[str]) -> dict:
             "labels": labels, "confusion_gold_rows_rule_cols": confusion}
 
 
-def _manifest(cfg, rules, run_date, run_id, final, counts, stats, prepared, spark) -> dict:
+def _manifest(cfg, rules, run_date, run_id, final, counts, stats, spark) -> dict:
     manifest = {
         "kind": "etl_run",
         "run_date": run_date,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -141,8 +141,22 @@ def validate(raw: DataFrame, cfg: EtlConfig, labels: list[str]) -> DataFrame:
     )
     if cfg.gold_label_column:
         reason = reason.when(~F.trim(F.col("gold")).isin(labels), "bad_gold_label")
-    df = df.withColumn("reason", reason)
-    # Among rows that passed, the first occurrence of an id (in read order) wins.
-    first = Window.partitionBy("tweet_id_n", F.col("reason").isNull()).orderBy("_row")
-    dup = F.col("reason").isNull() & (F.row_number().over(first) > 1)
-    return df.withColumn("reason", F.when(dup, F.lit("duplicate_tweet_id")).otherwise(F.col("reason")))
+    return df.withColumn("reason", reason)
+
+
+def mark_duplicates(checked: DataFrame) -> DataFrame:
+    """Second and later rows of a tweet id (in read order) get reason duplicate_tweet_id.
+
+    Only (id, row) pairs are shuffled, and only repeated ids are joined back,
+    so the full rows move once at most, and not at all when no id repeats.
+    """
+    valid = checked.where(F.col("reason").isNull()).select("tweet_id_n", "_row")
+    repeated = valid.groupBy("tweet_id_n").agg(F.min("_row").alias("first_row"), F.count(F.lit(1)).alias("n"))
+    dups = (
+        valid.join(repeated.where("n > 1"), "tweet_id_n")
+        .where(F.col("_row") != F.col("first_row"))
+        .select("_row", F.lit(True).alias("_dup"))
+    )
+    out = checked.join(dups, "_row", "left")
+    reason = F.when(F.col("_dup"), F.lit("duplicate_tweet_id")).otherwise(F.col("reason"))
+    return out.withColumn("reason", reason).drop("_dup")

@@ -1,6 +1,9 @@
 """The SparkSession for the ETL: in-process by default, the cluster's when there is one."""
 from __future__ import annotations
 
+import os
+import sys
+
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
@@ -16,6 +19,9 @@ def get_spark(cfg: SparkConfig, app_name: str = "support-etl") -> SparkSession:
     """
     builder = SparkSession.builder.appName(app_name)
     if not SparkConf().contains("spark.master") and SparkSession.getActiveSession() is None:
+        # Python workers must be this interpreter (the venv with pyarrow and the
+        # project), not whatever `python3` is first on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = (
             builder.master(cfg.master)
             .config("spark.driver.memory", cfg.driver_memory)

@@ -12,7 +12,8 @@ that both renderers give identical output on the fixtures.
 - `text` (model input): keeps case, accents, ñ, emojis and any script, because
   the production encoder is cased and multilingual. URLs and @handles become
   placeholders; whitespace collapses.
-- `clean_text` (rule input): lowercased, accents folded, handles/URLs removed,
+- `clean_text` (rule input): derived from `text`: lowercased, accents folded,
+  placeholders (so handles/URLs) removed,
   punctuation and emojis turned into single spaces, so rules can match on
   whole words with plain space anchors.
 """
@@ -47,15 +48,13 @@ MODEL_TEXT_STEPS = (
     Step("whitespace", r"\s+", " "),
 )
 
-# Applied to the *raw* text after lowercasing and accent folding.
+# Applied to the lowercased, accent-folded *model text* once its placeholders
+# are blanked: deriving it from `text` saves repeating the URL/handle regexes.
 CLEAN_TEXT_STEPS = (
-    Step("url", _URL, " ", ignore_case=True),
-    Step("handle", _HANDLE, " "),
     # Apostrophes vanish so "can't" and "cant" are one word for the rules.
-    Step("apostrophe", r"['’`´]", ""),
     # Combining marks, variation selectors and zero-width joiners count as word
-    # characters in Java's Unicode classes but not in Python's: drop them first.
-    Step("marks", r"[\u0300-\u036f\ufe00-\ufe0f\u200b-\u200d]", ""),
+    # characters in Java's Unicode classes but not in Python's: drop them too.
+    Step("apostrophe_marks", r"['’`´\u0300-\u036f\ufe00-\ufe0f\u200b-\u200d]", ""),
     Step("non_word", r"[\W_]+", " "),
 )
 
@@ -80,7 +79,11 @@ def model_text(raw: str | None) -> str:
 
 def clean_text(raw: str | None) -> str:
     """The rules' matching form of one raw message (or of a keyword)."""
-    out = (raw or "").lower().translate(_FOLD_TABLE)
+    return clean_from_model_text(model_text(raw))
+
+
+def clean_from_model_text(text: str) -> str:
+    out = text.lower().translate(_FOLD_TABLE).replace(URL_TOKEN, " ").replace(HANDLE_TOKEN, " ")
     for pattern, repl in _PY_CLEAN:
         out = pattern.sub(repl, out)
     return out.strip()
@@ -100,10 +103,16 @@ def spark_model_text(col):
 
 
 def spark_clean_text(col):
-    """Spark Column: `clean_text` in native functions."""
+    """Spark Column: `clean_text` of a raw-text column, in native functions."""
+    return spark_clean_from_model_text(spark_model_text(col))
+
+
+def spark_clean_from_model_text(col):
+    """Spark Column: `clean_text` of a model-text column (what the ETL uses)."""
     from pyspark.sql import functions as F
 
     col = F.translate(F.lower(F.coalesce(col, F.lit(""))), ACCENTED, FOLDED)
+    col = F.replace(F.replace(col, F.lit(URL_TOKEN), F.lit(" ")), F.lit(HANDLE_TOKEN), F.lit(" "))
     for step in CLEAN_TEXT_STEPS:
         col = F.regexp_replace(col, _java(step), step.replacement)
     return F.trim(col)
