@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -29,7 +30,10 @@ class TorchBackend:
         model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
         if precision == "int8":
             # Linear layers hold nearly all the FLOPs; activations stay float.
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            # torch.ao is deprecated in favour of torchao, which is not a dependency here.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", (DeprecationWarning, UserWarning))
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         if device == "cuda" and precision == "bf16":
             model = model.to(torch.bfloat16)  # full bf16 weights: no autocast casts on every call
         self.model = model.to(device)

@@ -5,9 +5,10 @@
 
 MODEL is a model folder or `registry:latest-approved` (registry_root=...);
 INPUT an ETL run folder, raw twcs CSV, Parquet or JSON Lines, local or s3://.
-OUTPUT's extension picks the shard format: `preds/` or `preds.parquet/` ->
-Parquet, `preds.csv` -> a folder of CSV shards, `preds.jsonl` -> JSON Lines
-(see inference/sinks.py for the layout). Rerunning the same command after a
+OUTPUT is a folder; its extension picks the shard format: `preds` or
+`preds.parquet` -> Parquet, `preds.csv` -> CSV, `preds.jsonl` -> JSON Lines.
+It holds predictions/part-*.EXT, quarantine/part-*.EXT, summary.json and
+_SUCCESS (last); see inference/sinks.py for the rest of the layout. Rerunning the same command after a
 crash or kill -9 skips finished shards and ends with exactly one row per id.
 
 Three stages overlap: a background thread reads chunk i+1, sorts its rows into

@@ -4,7 +4,7 @@
     if not out.shard_done(7): out.write_shard(7, predictions, quarantine, stats)
 
 Layout (EXT = parquet | csv | jsonl):
-    part-00000.EXT ...        predictions of input chunk 0, 1, ...
+    predictions/part-00000.EXT ... predictions of input chunk 0, 1, ... (read the folder as one dataset)
     quarantine/part-00000.EXT rows that could not be scored, with a reason (only when there are some)
     _shards/part-00000.json   per-chunk counts; written last, so it marks the chunk finished
     _run.json                 run id + what the run reads (a resume must read the same)
@@ -56,7 +56,7 @@ class OutputFolder:
         return self.fs.exists(self._path(f"_shards/part-{index:05d}.json"))
 
     def write_shard(self, index: int, predictions: pa.Table, quarantine: pa.Table, stats: dict) -> None:
-        self._write_table(self.shard_name(index), predictions)
+        self._write_table(f"predictions/{self.shard_name(index)}", predictions)
         if quarantine.num_rows:
             self._write_table(f"quarantine/{self.shard_name(index)}", quarantine)
         self.write_json(f"_shards/part-{index:05d}.json", stats)
@@ -105,7 +105,7 @@ class OutputFolder:
 
     def finished_ids(self, indices: list[int]) -> np.ndarray:
         """Ids already predicted by the given finished shards (a resumed run must not repeat them)."""
-        parts = [read_table(self.fs, self._path(self.shard_name(i)), self.format, ["id"]).column("id").to_numpy()
+        parts = [read_table(self.fs, self._path(f"predictions/{self.shard_name(i)}"), self.format, ["id"]).column("id").to_numpy()
                  for i in indices]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 

@@ -11,7 +11,7 @@ Input: an ETL run (its split folders), raw twcs CSV (through the ETL's own
 reader and validation, `preprocessing.reading`, then `spark_model_text`: rows
 the ETL would quarantine are quarantined here too), Parquet or JSON Lines
 (model_text applied in pandas). Output: Parquet predictions with the CLI's
-columns, quarantine/ (raw CSV only), and summary.json after Spark's _SUCCESS.
+columns in predictions/, quarantine/ (raw CSV only), summary.json, _SUCCESS last.
 The model folder must be readable from every executor (s3:// on a cluster).
 """
 from __future__ import annotations
@@ -69,8 +69,12 @@ def run(cfg: PredictConfig, spark=None) -> dict:
     # Spark parallelises over tasks, so each task's torch gets one thread unless told otherwise.
     engine = (model_dir, cfg.device, cfg.precision, cfg.batch_tokens, cfg.max_length_tokens, cfg.num_threads or 1)
     scorer = _scorer(engine, labels, (info.name, info.version, info.sha256), run_id, prepared)
-    frame.mapInPandas(scorer, schema).write.mode("overwrite").parquet(cfg.output)
-    written = spark.read.parquet(cfg.output)
+    out = cfg.output.rstrip("/")
+    fs, root = fsspec.core.url_to_fs(out)
+    if fs.exists(f"{root}/_SUCCESS"):
+        fs.rm(f"{root}/_SUCCESS")
+    frame.mapInPandas(scorer, schema).write.mode("overwrite").parquet(f"{out}/predictions")
+    written = spark.read.parquet(f"{out}/predictions")
     label_counts = {r["label"]: r["count"] for r in written.groupBy("label").count().collect()}
     summary = {"run_id": run_id, "engine": "spark", "model": {"name": info.name, "version": info.version,
                "sha256": info.sha256, "path": cfg.model, "labels": labels},
@@ -78,12 +82,14 @@ def run(cfg: PredictConfig, spark=None) -> dict:
                "labels": dict(sorted(label_counts.items())), "timings_s": {"total": round(time.perf_counter() - t0, 3)},
                "config": to_dict(cfg)}
     if quarantine is not None:
-        quarantine.write.mode("overwrite").parquet(f"{cfg.output.rstrip('/')}/quarantine")
+        quarantine.write.mode("overwrite").parquet(f"{out}/quarantine")
         reasons = {r["reason"]: r["count"] for r in quarantine.groupBy("reason").count().collect()}
         summary["counts"].update(quarantined=sum(reasons.values()), quarantined_by_reason=reasons)
     summary["counts"]["messages_per_s"] = round(summary["counts"]["predicted"] / summary["timings_s"]["total"], 1)
-    with fsspec.open(f"{cfg.output.rstrip('/')}/summary.json", "w") as fh:
+    with fs.open(f"{root}/summary.json", "w") as fh:
         json.dump(summary, fh, indent=2, sort_keys=True, default=str)
+    with fs.open(f"{root}/_SUCCESS", "w") as fh:
+        fh.write("")
     return summary
 
 
