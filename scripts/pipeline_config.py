@@ -1,0 +1,107 @@
+"""The pipeline's typed config (configs/pipeline/*.yaml): which stage configs, where outputs go."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from preprocessing.configfile import ConfigError, check_fraction
+
+LAUNCHERS = ("local", "sagemaker")
+
+
+@dataclass
+class StageRef:
+    """A stage's own config file plus key=value overrides applied on top of it."""
+
+    config: str = ""
+    """Path of the stage's YAML config."""
+    overrides: list[str] = field(default_factory=list)
+    """key=value overrides for that stage (the pipeline sets paths itself)."""
+
+
+@dataclass
+class DataSpec:
+    """Where the raw messages come from."""
+
+    raw_train: Optional[str] = None
+    """Existing raw twcs CSV for training; default: generate `train_rows` rows."""
+    raw_new_batch: Optional[str] = None
+    """Existing raw twcs CSV to label; default: generate `new_batch_rows` rows with another seed."""
+    etl_run: Optional[str] = None
+    """Existing ETL run folder to train on (skips generation and the training ETL); must hold _SUCCESS."""
+    train_rows: int = 4000
+    """Generated training rows (customer + company replies)."""
+    new_batch_rows: int = 2000
+    """Generated rows in the batch to label."""
+    seed: int = 7
+    """Generator seed of the training data; the new batch uses seed + 1."""
+    spanish_fraction: float = 0.3
+    """Share of generated threads in Spanish."""
+    include_real_sample: bool = True
+    """Mix the 93 real Kaggle rows (tests/fixtures/twcs_sample.csv) into the training data."""
+
+    def __post_init__(self):
+        check_fraction("data.spanish_fraction", self.spanish_fraction)
+        if self.train_rows < 100 or self.new_batch_rows < 1:
+            raise ConfigError("data.train_rows must be >= 100 and data.new_batch_rows >= 1")
+
+
+@dataclass
+class SageMakerSpec:
+    """launcher=sagemaker: the jobs the launcher would create (dry_run: print them, touch no AWS)."""
+
+    config: str = "configs/sagemaker/default.yaml"
+    """Instance types, role, S3 locations: scripts/launch_sagemaker.py's config."""
+    dry_run: bool = True
+    """Print the training and transform job requests instead of sending them."""
+
+
+@dataclass
+class PipelineConfig:
+    """Training pipeline (ETL -> fine-tune -> gate -> register) then inference pipeline
+    (ETL of a new batch -> latest approved model -> predictions -> drift), then a report."""
+
+    run_id: str = "demo"
+    """Name of this pipeline run; its outputs land in <workdir>/<run_id>/. Re-running resumes it."""
+    workdir: str = "runs"
+    """Root of every output: local or s3://bucket/prefix."""
+    spark_workdir: str = "runs/.spark"
+    """Local folder Spark writes to when workdir is remote and this Spark has no S3 connector;
+    the run is then copied up with _SUCCESS last. On EMR/Glue point workdir at s3:// directly."""
+    run_date: Optional[str] = None
+    """Partition date of the ETL runs; default: the date the pipeline run first started."""
+    registry_root: Optional[str] = None
+    """Model registry root; default <workdir>/models."""
+    model: Optional[str] = None
+    """Use this model (folder or registry spec) for inference and skip training."""
+    launcher: str = "local"
+    """local: run each stage in this process. sagemaker: training and transform as SageMaker jobs."""
+    data: DataSpec = field(default_factory=DataSpec)
+    """Raw data sources."""
+    preprocess: StageRef = field(default_factory=lambda: StageRef("configs/preprocess/default.yaml"))
+    """ETL config (both ETL runs)."""
+    train: StageRef = field(default_factory=lambda: StageRef("configs/train/offline-minilm.yaml"))
+    """Training config."""
+    predict: StageRef = field(default_factory=lambda: StageRef("configs/predict/default.yaml"))
+    """Batch inference config."""
+    sagemaker: SageMakerSpec = field(default_factory=SageMakerSpec)
+    """Only read when launcher is sagemaker."""
+    report: bool = True
+    """Write report.html."""
+    force: bool = False
+    """Re-run every step even when its output is complete."""
+
+    def __post_init__(self):
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", self.run_id):
+            raise ConfigError(f"run_id may hold letters, digits, '.', '_' and '-' only, found {self.run_id!r}")
+        if self.launcher not in LAUNCHERS:
+            raise ConfigError(f"launcher must be one of {', '.join(LAUNCHERS)}; found {self.launcher!r}")
+
+    @property
+    def root(self) -> str:
+        return f"{self.workdir.rstrip('/')}/{self.run_id}"
+
+    @property
+    def registry(self) -> str:
+        return self.registry_root or f"{self.workdir.rstrip('/')}/models"

@@ -1,0 +1,64 @@
+"""Checks that run before any heavy pipeline work: each failure is one line naming the fix."""
+from __future__ import annotations
+
+import json
+
+import fsspec
+
+from preprocessing.configfile import ConfigError, load_config
+from scripts import pipeline_files as files
+from scripts.pipeline_config import PipelineConfig
+
+
+class PreflightError(ValueError):
+    """A pipeline input is unusable; the message says what to change."""
+
+
+def preflight(cfg: PipelineConfig) -> None:
+    files.check_writable(cfg.workdir)
+    _stage_configs_load(cfg)
+    for key in ("raw_train", "raw_new_batch"):
+        path = getattr(cfg.data, key)
+        if path and not files.exists(path):
+            raise PreflightError(f"data.{key} not found: {path}; point it at an existing twcs CSV or drop it to generate data")
+    data_labels = _etl_run_labels(cfg.data.etl_run) if cfg.data.etl_run else None
+    if cfg.model:
+        model_labels = _model_labels(cfg.model, cfg.registry)
+        if data_labels is not None and sorted(data_labels) != sorted(model_labels):
+            raise PreflightError(
+                f"label set of data.etl_run {data_labels} differs from model {cfg.model} {model_labels}; "
+                "train a model on this label set (drop model=...) or use data with the model's labels")
+
+
+def _stage_configs_load(cfg: PipelineConfig) -> None:
+    from inference.config import PredictConfig
+    from modeling.config import TrainConfig
+    from preprocessing.config import EtlConfig
+
+    for name, cls, ref in (("preprocess", EtlConfig, cfg.preprocess), ("train", TrainConfig, cfg.train),
+                           ("predict", PredictConfig, cfg.predict)):
+        try:
+            load_config(cls, ref.config, ref.overrides)
+        except ConfigError as exc:
+            raise ConfigError(f"{name} config {ref.config}: {exc}") from None
+
+
+def _etl_run_labels(run: str) -> list[str]:
+    if not files.exists(f"{run.rstrip('/')}/_SUCCESS"):
+        raise PreflightError(f"data folder {run} has no _SUCCESS: the ETL run is incomplete or still running; "
+                             "re-run the ETL or set data.etl_run to a complete run")
+    return files.read_json(f"{run.rstrip('/')}/manifest.json")["labels"]
+
+
+def _model_labels(spec: str, registry_root: str) -> list[str]:
+    from modeling.registry import resolve
+
+    path = resolve(spec, registry_root)  # a RegistryError already names what exists
+    config = f"{path.rstrip('/')}/config.json"
+    weights = f"{path.rstrip('/')}/model.safetensors"
+    if not (files.exists(config) and files.exists(weights)):
+        raise PreflightError(f"model not found: {path} has no config.json + model.safetensors; "
+                             "pass model=<a trained model folder> or drop model=... to train one")
+    with fsspec.open(config, "r") as fh:
+        id2label = json.load(fh).get("id2label", {})
+    return [id2label[k] for k in sorted(id2label, key=int)]

@@ -1,0 +1,96 @@
+"""The whole pipeline: every step, resume by markers, the report in Chromium, fail-fast preflight."""
+import json
+from pathlib import Path
+
+import pytest
+
+from modeling.registry import register
+from preprocessing.configfile import load_config
+from scripts.pipeline_config import PipelineConfig
+from scripts.run_pipeline import main, run
+
+from conftest import ROOT
+from test_report import CHROMIUM, check_in_chromium
+
+TINY = ["train.config=configs/train/tiny.yaml", "data.train_rows=600", "data.new_batch_rows=300"]
+
+
+def pipeline_cfg(workdir, *overrides) -> PipelineConfig:
+    return load_config(PipelineConfig, ROOT / "configs/pipeline/demo.yaml", [f"workdir={workdir}", *TINY, *overrides])
+
+
+@pytest.fixture(scope="module")
+def demo_run(spark, tmp_path_factory, tiny_model_dir):
+    """A complete tiny pipeline run; an earlier approved model sits in the registry, as in production."""
+    work = tmp_path_factory.mktemp("pipeline")
+    register(str(tiny_model_dir), str(work / "models"), "support-triage-earlier", approved=True)
+    first = run(pipeline_cfg(work))
+    second = run(pipeline_cfg(work))
+    return work, first, second
+
+
+def test_every_step_runs_then_resumes_as_skipped(demo_run):
+    work, first, second = demo_run
+    steps = first["steps"]
+    assert list(steps) == ["data", "etl_train", "train", "etl_new_batch", "predict", "report"]
+    assert not any(s.get("skipped") for s in steps.values())
+    assert all(s.get("skipped") for s in second["steps"].values())
+    etl_new, pred = steps["etl_new_batch"], steps["predict"]["summary"]
+    # The new batch's ETL run holds the customer messages; each gets one prediction.
+    assert pred["counts"]["rows_in"] == pred["counts"]["predicted"] == etl_new["counts"]["customer_rows"]
+    assert sum(pred["labels"].values()) == pred["counts"]["predicted"]
+    assert steps["etl_train"]["counts"]["input_rows"] == 600 + 93  # generated + the real sample
+    assert steps["train"]["registry"]["name"] == "support-triage-tiny"
+    # The tiny model is not approved, so inference took the registry's latest approved one.
+    assert pred["model"]["name"] == ("support-triage-tiny" if steps["train"]["approved"] else "support-triage-earlier")
+    assert (work / "demo" / "predictions" / "_SUCCESS").exists()
+    assert json.loads((work / "demo" / "steps" / "predict.json").read_text())["summary"]["run_id"] == "demo"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make test / .ci/run install it)")
+def test_report_renders_every_plot(demo_run, tmp_path):
+    work, first, _ = demo_run
+    page = Path(first["steps"]["report"]["path"])
+    text = page.read_text()
+    for heading in ("Data", "Labels per split", "Training curves", "Confusion matrix", "Model vs baseline",
+                    "Gold-set agreement", "Misclassified", "Predictions on the new batch", "Drift"):
+        assert f"<h2>{heading}" in text, heading
+    got = check_in_chromium(page, tmp_path / "report.png")
+    assert got["errors"] == []
+    names = [alt for alt, *_ in got["images"]]
+    assert names == ["label distribution", "training curves", "confusion matrix", "predicted labels"]
+    assert all(ok and w > 100 and h > 100 for _, ok, w, h in got["images"])
+
+
+def _one_line_error(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+def test_preflight_missing_model(capsys, tmp_path):
+    err = _one_line_error(capsys, [f"workdir={tmp_path}", f"model={tmp_path}/nope"])
+    assert "model not found" in err and "drop model=" in err
+    assert not (tmp_path / "demo" / "steps").exists()  # nothing heavy started
+
+
+def test_preflight_data_without_success(capsys, tmp_path, tiny_model_dir):
+    (tmp_path / "etl").mkdir()
+    (tmp_path / "etl" / "manifest.json").write_text('{"labels": ["critical", "non_critical"]}')
+    err = _one_line_error(capsys, [f"workdir={tmp_path}", f"data.etl_run={tmp_path}/etl", f"model={tiny_model_dir}"])
+    assert "has no _SUCCESS" in err and "data.etl_run" in err
+
+
+def test_preflight_label_set_mismatch(capsys, tmp_path, tiny_model_dir):
+    run_dir = tmp_path / "etl"
+    run_dir.mkdir()
+    (run_dir / "manifest.json").write_text('{"labels": ["billing", "fraud", "other"]}')
+    (run_dir / "_SUCCESS").write_text("")
+    err = _one_line_error(capsys, [f"workdir={tmp_path}", f"data.etl_run={run_dir}", f"model={tiny_model_dir}"])
+    assert "differs from model" in err and "['billing', 'fraud', 'other']" in err
+
+
+def test_preflight_unwritable_output(capsys):
+    err = _one_line_error(capsys, ["workdir=/proc/not-writable"])
+    assert "is not writable" in err and "workdir=" in err
