@@ -159,7 +159,14 @@ def load_splits(cfg: DataConfig, layout: RunLayout | None = None):
 def tokenizer_fingerprint(tokenizer, max_length_tokens: int) -> str:
     """Identity of a tokenization: the tokenizer's full definition plus the truncation length."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    spec = backend.to_str() if backend is not None else json.dumps(tokenizer.get_vocab(), sort_keys=True)
+    if backend is not None:
+        spec = json.loads(backend.to_str())
+        # Calling the tokenizer rewrites these two in place; they are per-call settings, not identity.
+        spec.pop("truncation", None)
+        spec.pop("padding", None)
+    else:
+        spec = tokenizer.get_vocab()
+    spec = json.dumps(spec, sort_keys=True)
     return hashlib.sha256(f"{spec}|{max_length_tokens}".encode()).hexdigest()[:16]
 
 

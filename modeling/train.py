@@ -63,7 +63,8 @@ def run(cfg: TrainConfig) -> dict:
     clock.lap("evaluate_s")
     trainer.save_model(final_dir)
     train_info = {"global_step": trainer.state.global_step, "start_step": recorder.start_step, "resumed_from": resume,
-                  "best_checkpoint": trainer.state.best_model_checkpoint}
+                  "best_checkpoint": trainer.state.best_model_checkpoint, "world_size": args.world_size,
+                  "precision": "bf16" if args.bf16 else "fp32"}
     if not trainer.is_world_process_zero():
         return {"output_dir": cfg.output_dir, "rank": args.process_index, "train": train_info}
     return _finish(cfg, trainer, splits, manifest, labels, validation, test, train_info, final_dir, work_dir, clock)

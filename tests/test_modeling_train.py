@@ -1,0 +1,159 @@
+"""modeling.train end to end with the tiny config: shards -> training -> artifacts -> registry -> reload -> predict;
+then a run killed after its first checkpoint and resumed, and the same script under `accelerate launch` (2 CPU processes)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from modeling.config import TrainConfig
+from preprocessing.configfile import load_config
+
+TINY = ROOT / "configs/train/tiny.yaml"
+
+
+def tiny_overrides(etl_run: Path, tmp: Path, *extra: str) -> list[str]:
+    return [f"data.run_dir={etl_run}", f"output_dir={tmp / 'model'}", f"registry_root={tmp / 'registry'}",
+            f"data.cache_dir={tmp / 'cache'}", f"gold.path={ROOT / 'tests/fixtures/gold_labels.csv'}",
+            f"gold.rules={ROOT / 'configs/labels/default.yaml'}", *extra]
+
+
+@pytest.fixture(scope="module")
+def tiny_result(etl_run, tmp_path_factory):
+    from modeling.train import run
+
+    tmp = tmp_path_factory.mktemp("tiny_train")
+    return run(load_config(TrainConfig, TINY, tiny_overrides(etl_run, tmp))), tmp
+
+
+def test_tiny_run_writes_a_loadable_model_and_its_reports(tiny_result):
+    result, tmp = tiny_result
+    out = Path(result["output_dir"])
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "metrics.json", "training_manifest.json",
+                 "README.md", "confusion_matrix.png", "training_curves.png"):
+        assert (out / name).is_file(), name
+    assert not list(out.glob("*.bin")), "weights must be safetensors, and no pickles"
+    config = json.loads((out / "config.json").read_text())
+    assert config["id2label"] == {"0": "critical", "1": "non_critical"}
+    assert config["label2id"] == {"critical": 0, "non_critical": 1}
+
+
+def test_metrics_and_manifest_carry_what_inference_and_reviewers_read(tiny_result, etl_run):
+    result, _ = tiny_result
+    out = Path(result["output_dir"])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"validation", "test", "baseline", "gold", "approved", "gate_threshold", "gate"} <= set(metrics)
+    assert set(metrics["test"]) >= {"accuracy", "macro_f1", "per_class", "confusion_matrix"}
+    assert set(metrics["test"]["per_class"]) == {"critical", "non_critical"}
+    assert metrics["baseline"]["test"]["macro_f1"] > 0.5
+    assert set(metrics["gold"]) >= {"model", "rules"} and metrics["gold"]["rows"] > 100
+    manifest = json.loads((out / "training_manifest.json").read_text())
+    for key in ("model_name", "base_model", "labels", "max_length", "data_manifest", "config", "versions",
+                "git_commit", "timings_s"):
+        assert key in manifest, key
+    assert manifest["data_manifest"] == json.loads((etl_run / "manifest.json").read_text())
+    assert manifest["max_length"] == 64 and manifest["labels"] == ["critical", "non_critical"]
+    card = (out / "README.md").read_text()
+    assert "TF-IDF + LogReg baseline" in card and "critical" in card
+
+
+def test_gate_and_registry(tiny_result):
+    from modeling.registry import resolve
+
+    result, tmp = tiny_result
+    gate = result["gate"]
+    assert result["approved"] == (gate["model_test_macro_f1"] >= gate["min_test_macro_f1"]
+                                  and gate["model_test_macro_f1"] >= gate["baseline_test_macro_f1"])
+    entry = result["registry"]
+    assert entry["name"] == "support-triage-tiny" and entry["approved"] == result["approved"]
+    assert resolve("registry:support-triage-tiny/v0001", str(tmp / "registry")).endswith("v0001")
+    pointer = tmp / "registry" / "support-triage-tiny" / "latest-approved.json"
+    assert pointer.exists() == result["approved"]  # the pointer moves only for an approved model
+    assert not list((tmp / "registry").rglob("checkpoint-*"))
+    assert set(result) >= {"output_dir", "metrics", "baseline", "approved", "registry", "gold", "timings_s"}
+
+
+def test_reloaded_model_predicts_label_names(tiny_result):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from preprocessing.text import model_text
+
+    out = tiny_result[0]["output_dir"]
+    tok = AutoTokenizer.from_pretrained(out)
+    model = AutoModelForSequenceClassification.from_pretrained(out)
+    texts = [model_text("@AmazonHelp my card was charged twice!! https://t.co/x"), model_text("hola, ¿abren el domingo?")]
+    logits = model(**tok(texts, padding=True, return_tensors="pt")).logits
+    names = [model.config.id2label[i] for i in logits.argmax(-1).tolist()]
+    assert len(names) == 2 and set(names) <= {"critical", "non_critical"}
+
+
+def _train_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "modeling.train", "--config", str(TINY), *args]
+
+
+def _wait_for_checkpoint(proc: subprocess.Popen, folder: Path, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if list(folder.glob("checkpoint-*/trainer_state.json")):
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"training exited ({proc.returncode}) before its first checkpoint")
+        time.sleep(0.05)
+    raise AssertionError("no checkpoint appeared in time")
+
+
+def test_killed_run_resumes_from_its_last_checkpoint(etl_run, tmp_path):
+    from modeling.train import run
+    from modeling.trainer import checkpoint_step, last_complete_checkpoint
+
+    # Long enough never to finish by itself; early stopping off so it cannot stop early.
+    args = tiny_overrides(etl_run, tmp_path, "train.max_steps=100000", "train.eval_steps=3",
+                          "train.early_stopping_patience=0", "registry_root=null", "gold.path=null")
+    proc = subprocess.Popen(_train_cmd(*args), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        _wait_for_checkpoint(proc, tmp_path / "model")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # no chance to clean up, as with a lost spot instance
+        proc.wait()
+    checkpoint = last_complete_checkpoint(str(tmp_path / "model"))
+    step = checkpoint_step(checkpoint)
+    assert step >= 3
+
+    # Same settings except a reachable max_steps. (The callback set must match: transformers
+    # 5.x raises KeyError on resume when a checkpoint lacks a callback's saved state.)
+    again = [a for a in args if not a.startswith("train.max_steps=")]
+    resumed = run(load_config(TrainConfig, TINY, [*again, f"train.max_steps={step + 3}", "train.resume=auto"]))
+    assert resumed["train"]["resumed_from"] == checkpoint
+    assert resumed["train"]["start_step"] == step  # continued, not restarted from 0
+    assert resumed["train"]["global_step"] == step + 3
+    assert (tmp_path / "model" / "model.safetensors").is_file()
+
+
+def test_resume_true_without_checkpoint_is_an_error(etl_run, tmp_path):
+    from modeling.train import run
+
+    with pytest.raises(FileNotFoundError, match="holds no complete checkpoint"):
+        run(load_config(TrainConfig, TINY, tiny_overrides(etl_run, tmp_path, "train.resume=true")))
+
+
+def test_accelerate_launch_with_two_cpu_processes(etl_run, tmp_path):
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file",
+           str(ROOT / "configs/accelerate/cpu_2proc.yaml"), "--num_processes", "2",
+           "-m", "modeling.train", "--config", str(TINY),
+           *tiny_overrides(etl_run, tmp_path, "train.max_steps=4", "train.eval_steps=2", "gold.path=null")]
+    # Not `--cpu`: that flag makes accelerate start a single process unless mpirun
+    # exists (see the yaml). One thread per process: two processes on two cores.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "true"}
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    manifest = json.loads((tmp_path / "model" / "training_manifest.json").read_text())
+    assert manifest["train"]["world_size"] == 2
+    assert manifest["train"]["global_step"] == 4
+    assert (tmp_path / "model" / "model.safetensors").is_file()
+    assert (tmp_path / "registry" / "support-triage-tiny" / "v0001" / "registry.json").is_file()
