@@ -42,8 +42,8 @@ class PredictConfig:
     """Raw CSV with an `inbound` column: score customer rows only; company replies are counted as skipped."""
     rows_per_shard: int = 100_000
     """Input rows per chunk; chunk i becomes output shard part-i, which is what lets a killed run resume."""
-    batch_tokens: int = 16_384
-    """Token budget per model batch (rows x padded length). Larger on GPUs (e.g. 262144)."""
+    batch_tokens: int = 4096
+    """Token budget per model batch (rows x padded length). CPUs like small (cache-sized) batches; GPUs 131072+."""
     max_length_tokens: Optional[int] = None
     """Truncate longer texts (flagged `truncated`); default: the training manifest's, else 512."""
     device: str = "auto"

@@ -1,7 +1,7 @@
 """Texts -> flat token-id arrays, and length-sorted batches under a token budget.
 
     enc = TextEncoder(hf_tokenizer, max_length=128, workers=4).encode(texts)
-    for rows in token_batches(enc.lengths, budget=16384): ...
+    for rows in token_batches(enc.lengths, budget=4096): ...
 
 Why not `tokenizer(texts)`: its BatchEncoding builds Python lists and dicts
 per row, which capped throughput near 30k messages/s on a 16-core machine. The

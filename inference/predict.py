@@ -1,15 +1,16 @@
-"""Batch prediction: input messages -> one prediction per id, in resumable shards.
+r"""Batch prediction: input messages -> one prediction per id, in resumable shards.
 
     python -m inference.predict --model runs/model --input runs/etl/2024-05-31/r1 --output runs/preds \
-        [--text-column text] [--id-column tweet_id] [--batch-tokens 16384] [--device auto|cpu|cuda] [key=value ...]
+        [--text-column text] [--id-column tweet_id] [--batch-tokens 4096] [--device auto|cpu|cuda] [key=value ...]
 
 MODEL is a model folder or `registry:latest-approved` (registry_root=...);
 INPUT an ETL run folder, raw twcs CSV, Parquet or JSON Lines, local or s3://.
 OUTPUT is a folder; its extension picks the shard format: `preds` or
 `preds.parquet` -> Parquet, `preds.csv` -> CSV, `preds.jsonl` -> JSON Lines.
 It holds predictions/part-*.EXT, quarantine/part-*.EXT, summary.json and
-_SUCCESS (last); see inference/sinks.py for the rest of the layout. Rerunning the same command after a
-crash or kill -9 skips finished shards and ends with exactly one row per id.
+_SUCCESS (last); inference/sinks.py has the full layout. Rerunning the same
+command after a crash or kill -9 skips finished shards and ends with exactly
+one row per id.
 
 Three stages overlap: a background thread reads chunk i+1, sorts its rows into
 predict / skip / quarantine and tokenizes it while the model scores chunk i,

@@ -1,6 +1,6 @@
 """Load a classifier once, then score texts: the one predictor the CLI, SageMaker handler and Spark share.
 
-    p = Predictor.load("runs/model", device="auto", precision="auto", batch_tokens=16384)
+    p = Predictor.load("runs/model", device="auto", precision="auto", batch_tokens=4096)
     out = p.predict(["my card was charged twice", "thanks!"])   # out.probs, p.labels[out.label_ids]
 
 Speed comes from `inference.encoding` (Rust tokenization into flat arrays,
@@ -123,7 +123,7 @@ class Predictor:
         self.encoder = TextEncoder(tokenizer, max_length, workers=tokenizer_workers)
 
     @classmethod
-    def load(cls, model: str, device: str = "auto", precision: str = "auto", batch_tokens: int = 16384,
+    def load(cls, model: str, device: str = "auto", precision: str = "auto", batch_tokens: int = 4096,
              max_length_tokens: int | None = None, tokenizer_workers: int = 1, num_threads: int | None = None,
              registry_root: str = "models") -> "Predictor":
         import torch

@@ -39,7 +39,7 @@ def model_fn(model_dir: str, context=None) -> Predictor:
         model_dir,
         device=os.environ.get("TRIAGE_DEVICE", "auto"),
         precision=os.environ.get("TRIAGE_PRECISION", "auto"),
-        batch_tokens=int(os.environ.get("TRIAGE_BATCH_TOKENS", "16384")),
+        batch_tokens=int(os.environ.get("TRIAGE_BATCH_TOKENS", "4096")),
     )
 
 

@@ -1,4 +1,4 @@
-"""Batch prediction scaled out over a Spark cluster: the same Predictor inside mapInPandas.
+r"""Batch prediction scaled out over a Spark cluster: the same Predictor inside mapInPandas.
 
     python -m inference.spark_predict --model s3://bucket/models/m --input s3://bucket/etl/2024-05-31/r1 \
         --output s3://bucket/preds/r1 [key=value ...]            (keys: configs/predict/*.yaml)

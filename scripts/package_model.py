@@ -1,4 +1,4 @@
-"""Build the SageMaker model.tar.gz: model files at the root, the handler as code/inference.py.
+r"""Build the SageMaker model.tar.gz: model files at the root, the handler as code/inference.py.
 
     python scripts/package_model.py --model runs/model|registry:latest-approved --output model.tar.gz \
         [--registry-root models]

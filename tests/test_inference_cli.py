@@ -157,3 +157,24 @@ def test_output_of_another_run_is_refused(tiny_model_dir, synth_csv, etl_run, tm
     assert predict(tiny_model_dir, synth_csv, out) == 0  # the same command again: nothing to redo
     summary = json.loads((out / "summary.json").read_text())
     assert summary["resumed_shards"] == summary["output"]["shards"] and summary["throughput"]["messages_this_invocation"] == 0
+
+
+def test_remote_filesystems_via_fsspec(tiny_model_dir, synth_csv):
+    """memory:// stands in for s3://: same fsspec code path, no local rename tricks."""
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/in/raw.csv", synth_csv.read_bytes())
+    assert predict(tiny_model_dir, "memory://in/raw.csv", "memory://out/preds.jsonl") == 0
+    assert fs.exists("/out/preds.jsonl/_SUCCESS")
+    summary = json.loads(fs.cat("/out/preds.jsonl/summary.json"))
+    c = summary["counts"]
+    assert c["rows_in"] == 1500 == c["predicted"] + c["skipped_company"] + c["quarantined"]
+    shards = fs.glob("/out/preds.jsonl/predictions/part-*.jsonl")
+    assert sum(len(fs.cat(p).splitlines()) for p in shards) == c["predicted"]
+
+
+def test_header_only_input_still_finishes(tiny_model_dir, tmp_path):
+    raw = tmp_path / "empty.csv"
+    raw.write_text("tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n")
+    assert predict(tiny_model_dir, raw, tmp_path / "o") == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["counts"]["rows_in"] == 0 and (tmp_path / "o" / "_SUCCESS").exists()

