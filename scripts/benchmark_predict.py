@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -254,11 +255,21 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("--device cuda but no CUDA GPU is visible")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "true")
     work = Path(tempfile.mkdtemp(prefix="bench-"))
-    if args.skip_throughput:
-        res = {"memory": memory_check([int(x) for x in args.memory_rows.split(",")], work)}
-        if args.json_out:
-            Path(args.json_out).write_text(json.dumps(res, indent=2))
-        return 0
+    try:
+        res = {} if args.skip_throughput else throughput(args, work)
+        if args.memory_rows:
+            res["memory"] = memory_check([int(x) for x in args.memory_rows.split(",")], work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # generated CSVs and outputs run to GBs at 4M rows
+    if not args.skip_throughput:
+        res["load_avg_at_end"] = os.getloadavg()
+    _print_table(res)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(res, indent=2))
+    return 0
+
+
+def throughput(args, work: Path) -> dict:
     texts, raw = messages(args.messages, work)
     model_dir = build_model(args.model, work, texts, raw)
     base_n = min(args.baseline_messages, len(texts))
@@ -276,11 +287,11 @@ def main(argv: list[str] | None = None) -> int:
         with PeakRss() as rss:
             rate, probs = bench_predictor(model_dir, texts, args.device, precision, args.batch_tokens, args.tokenizer_workers)
         ref = probs if precision == "fp32" else ref
-        entry = {"messages_per_s": round(rate, 1), "peak_rss_mib": rss.mib}
+        entry = {"messages_per_s": round(rate, 1), "peak_rss_mib": rss.mib,
+                 "label_agreement_vs_pipeline": float((probs[:base_n].argmax(1) == pipe_labels).mean())}
         if ref is not None:
             entry["label_agreement_vs_fp32"] = round(float((probs.argmax(1) == ref.argmax(1)).mean()), 5)
             entry["max_abs_prob_diff_vs_fp32"] = float(np.abs(probs - ref).max())
-        entry["label_agreement_vs_pipeline"] = float((probs[:base_n].argmax(1) == pipe_labels).mean())
         res["runs"][f"predictor_{precision}"] = entry
         print(f"predictor {precision}: {entry}", flush=True)
     with PeakRss() as rss:
@@ -290,24 +301,20 @@ def main(argv: list[str] | None = None) -> int:
     base = res["runs"]["pipeline"]["messages_per_s"]
     for entry in res["runs"].values():
         entry["x_pipeline"] = round(entry["messages_per_s"] / base, 2) if entry.get("messages_per_s") else None
-    if args.memory_rows:
-        res["memory"] = memory_check([int(x) for x in args.memory_rows.split(",")], work)
-    res["load_avg_at_end"] = os.getloadavg()
-    _print_table(res)
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(res, indent=2))
-    return 0
+    return res
 
 
 def _print_table(res: dict) -> None:
+    for m in res.get("memory", []):
+        print(f"memory: {m['rows']:>9,} rows  peak RSS {m['peak_rss_mib']} MiB  {m['messages_per_s']} msg/s")
+    if "runs" not in res:
+        return
     print(f"\n{res['model']} on {res['device']} ({res['cpu_count']} cores), {res['messages']:,} messages "
           f"(baselines on the first {res['baseline_messages']:,}); load avg {res['load_avg_at_start']}")
     print(f"{'method':<22}{'msg/s':>10}{'x pipeline':>12}{'agree fp32':>12}{'peak MiB':>10}")
     for name, r in res["runs"].items():
         print(f"{name:<22}{r['messages_per_s']:>10}{r['x_pipeline']:>12}{r.get('label_agreement_vs_fp32', ''):>12}"
               f"{r['peak_rss_mib']:>10}")
-    for m in res.get("memory", []):
-        print(f"memory: {m['rows']:>9,} rows  peak RSS {m['peak_rss_mib']} MiB  {m['messages_per_s']} msg/s")
 
 
 if __name__ == "__main__":
