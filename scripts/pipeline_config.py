@@ -51,7 +51,7 @@ class DataSpec:
 class SageMakerSpec:
     """launcher=sagemaker: the jobs the launcher would create (dry_run: print them, touch no AWS)."""
 
-    config: str = "configs/sagemaker/default.yaml"
+    config: str = "configs/sagemaker/gpu_single.yaml"
     """Instance types, role, S3 locations: scripts/launch_sagemaker.py's config."""
     dry_run: bool = True
     """Print the training and transform job requests instead of sending them."""

@@ -15,6 +15,8 @@ class PreflightError(ValueError):
 
 
 def preflight(cfg: PipelineConfig) -> None:
+    if cfg.launcher == "sagemaker" and not cfg.workdir.startswith("s3://"):
+        raise PreflightError(f"launcher=sagemaker reads and writes S3: set workdir=s3://<bucket>/<prefix> (found {cfg.workdir})")
     files.check_writable(cfg.workdir)
     _stage_configs_load(cfg)
     for key in ("raw_train", "raw_new_batch"):

@@ -137,7 +137,7 @@ def step_train(cfg: PipelineConfig, state: dict, results: dict) -> dict:
                  f"registry_root={cfg.registry}"]
     train_cfg = load_config(TrainConfig, cfg.train.config, overrides)
     if cfg.launcher == "sagemaker":
-        from scripts.launch_sagemaker import pipeline_training_job
+        from scripts.pipeline_sagemaker import pipeline_training_job
 
         return pipeline_training_job(cfg, train_cfg, data)
     from modeling.train import run as train_run
@@ -154,7 +154,7 @@ def step_predict(cfg: PipelineConfig, state: dict, results: dict) -> dict:
                  f"input={results['etl_new_batch']['path']}", f"output={cfg.root}/predictions", f"run_id={cfg.run_id}"]
     predict_cfg = load_config(PredictConfig, cfg.predict.config, overrides)
     if cfg.launcher == "sagemaker":
-        from scripts.launch_sagemaker import pipeline_transform_job
+        from scripts.pipeline_sagemaker import pipeline_transform_job
 
         return pipeline_transform_job(cfg, predict_cfg, results)
     from inference.predict import run as predict_run

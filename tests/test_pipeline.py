@@ -94,3 +94,4 @@ def test_preflight_label_set_mismatch(capsys, tmp_path, tiny_model_dir):
 def test_preflight_unwritable_output(capsys):
     err = _one_line_error(capsys, ["workdir=/proc/not-writable"])
     assert "is not writable" in err and "workdir=" in err
+

@@ -65,3 +65,35 @@ def test_pipeline_runs_against_s3(spark, s3_endpoint, tmp_path, tiny_model_dir, 
             assert SECRET not in fs.cat(key).decode("utf-8", "replace"), key
     out = capsys.readouterr()
     assert SECRET not in out.out and SECRET not in out.err
+
+
+def test_sagemaker_pipeline_dry_run(spark, s3_endpoint, tmp_path):
+    """launcher=sagemaker: the real SDK builds both job requests against mocked AWS clients."""
+    import json
+
+    workdir = f"s3://{BUCKET}/sm"
+    cfg = load_config(PipelineConfig, ROOT / "configs/pipeline/sagemaker.yaml",
+                      [f"workdir={workdir}", f"spark_workdir={tmp_path}/spark", "data.train_rows=300", "data.new_batch_rows=200"])
+    steps = run(cfg)["steps"]
+    train, pred = steps["train"], steps["predict"]
+    req = train["create_training_job"]
+    etl = steps["etl_train"]["path"]
+    channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in req["InputDataConfig"]}
+    assert channels == {"train": f"{etl}/train/", "validation": f"{etl}/validation/", "test": f"{etl}/test/",
+                        "manifest": f"{etl}/manifest.json"}
+    assert json.loads(req["HyperParameters"]["config"]) == "configs/train/distilbert-multilingual.yaml"
+    assert req["ResourceConfig"]["InstanceType"] == "ml.g5.2xlarge"
+    transform = pred["create_transform_job"]
+    assert transform["TransformInput"]["ContentType"] == "application/jsonlines"
+    assert transform["TransformInput"]["SplitType"] == "Line" and transform["BatchStrategy"] == "MultiRecord"
+    assert transform["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] == f"{workdir}/sagemaker/transform_input/"
+    lines = fsspec.open(f"{workdir}/sagemaker/transform_input/batch.jsonl", "r").open().read().splitlines()
+    assert len(lines) == pred["rows"] == steps["etl_new_batch"]["counts"]["customer_rows"]
+    assert set(json.loads(lines[0])) == {"id", "inputs"}
+
+
+def test_sagemaker_launcher_needs_s3(capsys):
+    from scripts.run_pipeline import main
+
+    assert main(["--config", "configs/pipeline/sagemaker.yaml", "workdir=runs"]) == 2
+    assert "set workdir=s3://" in capsys.readouterr().err

@@ -1,0 +1,60 @@
+"""The pipeline's train and predict steps as SageMaker jobs (launcher: sagemaker).
+
+Training becomes a HuggingFace-estimator job on the ETL run's S3 prefixes;
+prediction becomes a Batch Transform over JSON Lines written from the new
+batch's ETL run. With sagemaker.dry_run the requests are built by the real SDK
+against mocked AWS clients and recorded in the step markers: nothing is sent.
+"""
+from __future__ import annotations
+
+import json
+
+import fsspec
+
+from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform
+from preprocessing.configfile import load_config
+from preprocessing.schema import SPLITS
+from scripts import pipeline_files as files
+
+
+def _sm(cfg) -> SageMakerConfig:
+    return load_config(SageMakerConfig, cfg.sagemaker.config)
+
+
+def pipeline_training_job(cfg, train_cfg, data: str) -> dict:
+    sm = _sm(cfg)
+    overrides = [o for o in cfg.train.overrides]  # paths are the container's business (SM_* channels)
+    extra = (train_cfg.gold.path,) if train_cfg.gold.path and "://" not in train_cfg.gold.path else ()
+    out = launch_training(sm, cfg.train.config, data, overrides, dry_run=cfg.sagemaker.dry_run, extra_files=extra)
+    output_path = sm.output_path or "s3://dry-run-bucket"
+    return {"launcher": "sagemaker", "dry_run": cfg.sagemaker.dry_run, "job_name": out["job_name"],
+            "model_data": f"{output_path.rstrip('/')}/{out['job_name']}/output/model.tar.gz",
+            "channels": out["channels"], "create_training_job": out.get("create_training_job")}
+
+
+def _write_jsonl(run_dir: str, target: str) -> int:
+    """{"id": ..., "inputs": text} per line from every split of an ETL run: the transform's input."""
+    import pandas as pd
+
+    fs, root = fsspec.core.url_to_fs(run_dir)
+    lines = []
+    shards = [f for split in SPLITS for f in sorted(fs.glob(f"{root.rstrip('/')}/{split}/*.parquet"))]
+    for shard in shards:
+        with fs.open(shard, "rb") as fh:
+            df = pd.read_parquet(fh, columns=["tweet_id", "text"])
+        lines += [json.dumps({"id": int(i), "inputs": t}, ensure_ascii=False) for i, t in zip(df.tweet_id, df.text)]
+    files.write_text(target, "\n".join(lines) + "\n")
+    return len(lines)
+
+
+def pipeline_transform_job(cfg, predict_cfg, results: dict) -> dict:
+    sm = _sm(cfg)
+    model_data = (results.get("train") or {}).get("model_data")
+    if not model_data:
+        raise ValueError("launcher=sagemaker needs the train step's model.tar.gz; run training as a SageMaker job too")
+    input_file = f"{cfg.root}/transform_input/batch.jsonl"
+    rows = _write_jsonl(results["etl_new_batch"]["path"], input_file)
+    out = launch_transform(sm, model_data, input_file.rsplit("/", 1)[0] + "/", f"{cfg.root}/transform_output/",
+                           dry_run=cfg.sagemaker.dry_run)
+    return {"launcher": "sagemaker", "dry_run": cfg.sagemaker.dry_run, "rows": rows, "input": input_file,
+            "job_name": out["job_name"], "create_transform_job": out.get("create_transform_job")}
