@@ -52,10 +52,11 @@ class TextEncoder:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="tokenize") if workers > 1 else None
 
     def encode(self, texts: list[str]) -> Encoded:
-        if self._pool is None or len(texts) <= self.rows_per_task:
-            return _concat([self._encode_slice(texts)], self.pad_id)
+        # Slices, even without a pool: the backend's Encoding objects (tokens,
+        # offsets, masks) weigh ~10x the ids, so only one slice's worth lives at a time.
         step = self.rows_per_task
-        parts = list(self._pool.map(self._encode_slice, [texts[i:i + step] for i in range(0, len(texts), step)]))
+        slices = [texts[i:i + step] for i in range(0, len(texts), step)]
+        parts = list(self._pool.map(self._encode_slice, slices) if self._pool else map(self._encode_slice, slices))
         return _concat(parts, self.pad_id)
 
     def _encode_slice(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -219,7 +219,7 @@ def memory_check(rows: list[int], workdir: Path) -> list[dict]:
             tok.save_pretrained(model)
         out = workdir / f"mem-out-{n}"
         cmd = [sys.executable, "-m", "inference.predict", "--model", str(model), "--input", str(csv), "--output", str(out),
-               "progress=false", "precision=fp32"]
+               "progress=false", "precision=fp32", "num_threads=1"]  # RSS is the point; 1 thread is robust on a busy box
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         with PeakRss(proc.pid) as rss:

