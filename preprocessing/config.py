@@ -62,6 +62,19 @@ class SparkConfig:
 
 
 @dataclass
+class ConversationConfig:
+    """Where duplicate ids and conversation roots are worked out."""
+
+    driver_max_rows: int = 20_000_000
+    """Up to this many parsed rows, in numpy on the driver (1M rows: ~2 s, ~40 bytes a row);
+    above it, by Spark joins (pointer jumping), which scale out but cost a join per round."""
+
+    def __post_init__(self):
+        if self.driver_max_rows < 0:
+            raise ConfigError(f"conversations.driver_max_rows must be >= 0, found {self.driver_max_rows}")
+
+
+@dataclass
 class EtlConfig:
     """Raw twcs CSV -> labeled, split Parquet shards + quarantine + manifest."""
 
@@ -85,6 +98,11 @@ class EtlConfig:
     """Longer raw texts are quarantined as text_too_long (tweets are <= 280; chats rarely pass 2k)."""
     rows_per_shard: int = 100_000
     """Rows per Parquet shard; each split is cut into ceil(rows / this) shards."""
+    split_input_min_bytes: int = 32 * 2**20
+    """A single local CSV file this big or bigger is cut into one chunk per core at record
+    boundaries, so Spark parses it in parallel (a multi-line CSV file is one partition)."""
+    conversations: ConversationConfig = field(default_factory=ConversationConfig)
+    """Driver (numpy) or Spark for duplicate ids and conversation roots."""
     spark: SparkConfig = field(default_factory=SparkConfig)
     """Session settings for in-process runs."""
 
@@ -95,6 +113,8 @@ class EtlConfig:
             raise ConfigError(f"run_id may hold letters, digits, '.', '_' and '-' only, found {self.run_id!r}")
         if self.rows_per_shard < 1:
             raise ConfigError(f"rows_per_shard must be >= 1, found {self.rows_per_shard}")
+        if self.split_input_min_bytes < 0:
+            raise ConfigError(f"split_input_min_bytes must be >= 0, found {self.split_input_min_bytes}")
         if self.max_text_chars < 1:
             raise ConfigError(f"max_text_chars must be >= 1, found {self.max_text_chars}")
 

@@ -8,6 +8,7 @@ larger data set) is itself taken as the root, so siblings still share one id.
 """
 from __future__ import annotations
 
+import numpy as np
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -46,3 +47,24 @@ def assign_split(conversation_id, cfg: SplitConfig):
         .when(u < cfg.train + cfg.validation, "validation")
         .otherwise("test")
     )
+
+
+def driver_roots(ids: np.ndarray, pointers: np.ndarray) -> np.ndarray:
+    """`conversation_roots` in numpy on the driver: the root id of each (unique) id.
+
+    `pointers` is coalesce(parent id, id). Same rounds and stopping rule as
+    the Spark version, so even a cycle ends in the same place.
+    """
+    if len(ids) == 0:
+        return pointers
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    root = pointers
+    for _ in range(MAX_ROUNDS):
+        pos = np.minimum(np.searchsorted(sorted_ids, root), len(ids) - 1)
+        nxt = np.where(sorted_ids[pos] == root, root[order[pos]], root)
+        moved = bool((nxt != root).any())
+        root = nxt
+        if not moved:
+            break
+    return root

@@ -19,15 +19,17 @@ from pathlib import Path
 if __package__ in (None, ""):  # spark-submit runs this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
+import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from preprocessing.config import EtlConfig
 from preprocessing.configfile import to_dict
-from preprocessing.conversations import assign_split, conversation_roots
+from preprocessing.conversations import assign_split, conversation_roots, driver_roots
 from preprocessing.labeling import RuleSet, load_rules, spark_label
 from preprocessing.provenance import git_commit, versions
-from preprocessing.reading import InputError, mark_duplicates, read_raw, validate
+from preprocessing.reading import InputError, duplicate_rows, mark_duplicates, read_raw, split_csv, validate
 from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
 from preprocessing.schema import PREPARED_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, SPLITS, describe_prepared
 from preprocessing.session import get_spark
@@ -56,14 +58,16 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
     clean_stale_staging(fs, parent, run_id)
     staging = staging_path(final)
     try:
-        checked = _parse_once(spark, cfg, rules, f"{staging}/_checked")
-        counts = _source_counts(checked)
+        checked = _parse_once(spark, cfg, rules, staging, fs)
+        quarantine, customers, counts = _outcomes(spark, cfg, checked)
         clock.lap("read_validate_s")
         if counts["input_rows"] == 0:
             raise InputError(f"input has a header but no data rows: {cfg.input}; pass a file with at least one row")
-        quarantine = checked.where(F.col("reason").isNotNull()).select(*QUARANTINE_COLUMNS)
-        _write_shards(quarantine, counts["quarantined_rows"], cfg.rows_per_shard, f"{staging}/quarantine", fs)
-        prepared = _prepare(checked, cfg, rules).select(*PREPARED_COLUMNS, "split")
+        _write_shards(quarantine.select(*QUARANTINE_COLUMNS), counts["quarantined_rows"], cfg.rows_per_shard,
+                      f"{staging}/quarantine", fs)
+        prepared = _prepare(customers, cfg, rules).select(*PREPARED_COLUMNS, "split")
+        # No shuffle before the write: fewer input partitions than shards only merge (small inputs).
+        prepared = prepared.coalesce(max(1, math.ceil(counts["customer_rows"] / cfg.rows_per_shard)))
         prepared.write.partitionBy("split").option("maxRecordsPerFile", cfg.rows_per_shard).parquet(f"{staging}/_splits")
         clock.lap("prepare_write_s")
         stats = _split_stats(spark.read.parquet(f"{staging}/_splits"))
@@ -91,16 +95,74 @@ class _Clock:
         return {**self.laps, "total_s": round(time.perf_counter() - self.t0, 3)}
 
 
-def _parse_once(spark: SparkSession, cfg: EtlConfig, rules: RuleSet, path: str) -> DataFrame:
-    """Parse and validate the CSV in one pass into staging Parquet; return it with duplicates marked.
+def _parse_once(spark: SparkSession, cfg: EtlConfig, rules: RuleSet, staging: str, fs: HadoopFS) -> DataFrame:
+    """Parse and validate the CSV in one pass into staging Parquet, and return that.
 
-    A multi-line CSV file is a single Spark partition (it cannot be split
-    safely), so it is parsed once, spread over all cores and stored columnar.
-    Every later step reads only the columns it needs from there.
+    A multi-line CSV file is a single Spark partition (Spark cannot split it
+    safely), so a big local file is first cut into per-core chunks at record
+    boundaries (`split_csv`); anything else that reads as fewer partitions
+    than cores is spread out once here. Every later step reads only the
+    columns it needs from the Parquet.
     """
-    checked = validate(read_raw(spark, cfg), cfg, rules.labels)
-    checked.repartition(spark.sparkContext.defaultParallelism).write.parquet(path)
-    return mark_duplicates(spark.read.parquet(path))
+    cores = spark.sparkContext.defaultParallelism
+    local_staging = _local_dir(staging)
+    chunks = None
+    if local_staging is not None:
+        chunks = split_csv(cfg.input, f"{local_staging}/_input", cores, cfg.split_input_min_bytes)
+    checked = validate(read_raw(spark, cfg, chunks), cfg, rules.labels)
+    if checked.rdd.getNumPartitions() < cores:
+        checked = checked.repartition(cores)
+    checked.write.parquet(f"{staging}/_checked")
+    fs.delete(f"{staging}/_input")
+    return spark.read.parquet(f"{staging}/_checked")
+
+
+def _local_dir(path: str) -> str | None:
+    if path.startswith("file:"):
+        return path[len("file://"):] if path.startswith("file://") else path[len("file:"):]
+    return None if "://" in path else path
+
+
+def _outcomes(spark: SparkSession, cfg: EtlConfig, checked: DataFrame) -> tuple[DataFrame, DataFrame, dict]:
+    """(quarantined rows, kept customer rows with their conversation_id, source counts)."""
+    if checked.count() <= cfg.conversations.driver_max_rows:  # Parquet footers only: no scan
+        return _outcomes_on_driver(spark, checked)
+    marked = mark_duplicates(checked)
+    valid = marked.where(F.col("reason").isNull())
+    customers = valid.where(F.col("inbound_b")).join(conversation_roots(valid), "tweet_id_n")
+    return marked.where(F.col("reason").isNotNull()), customers, _source_counts(marked)
+
+
+def _outcomes_on_driver(spark: SparkSession, checked: DataFrame) -> tuple[DataFrame, DataFrame, dict]:
+    """`_outcomes` with duplicates and roots in numpy: (row, id, parent) pairs come over as Arrow.
+
+    Only the small (row, conversation_id) table goes back, as a broadcast, so
+    the full rows never shuffle.
+    """
+    t = checked.select("_row", "tweet_id_n", "parent_id", "inbound_b", "reason").toArrow()
+    rows, ids = t["_row"].to_numpy(), t["tweet_id_n"].fill_null(0).to_numpy()
+    valid = t["reason"].is_null().to_numpy(zero_copy_only=False)
+    dup = np.zeros(len(rows), dtype=bool)
+    dup[valid] = duplicate_rows(ids[valid], rows[valid])
+    keep = valid & ~dup
+    pointers = t["parent_id"].fill_null(0).to_numpy()
+    pointers = np.where(t["parent_id"].is_null().to_numpy(zero_copy_only=False), ids, pointers)
+    roots = driver_roots(ids[keep], pointers[keep])
+    inbound = t["inbound_b"].fill_null(False).to_numpy(zero_copy_only=False)[keep]
+    keys = spark.createDataFrame(pa.table({"_row": rows[keep][inbound], "conversation_id": roots[inbound]}))
+    customers = checked.join(F.broadcast(keys), "_row")
+    quarantine = checked
+    if dup.any():
+        dups = spark.createDataFrame(pa.table({"_row": rows[dup], "_dup": np.ones(int(dup.sum()), dtype=bool)}))
+        quarantine = checked.join(F.broadcast(dups), "_row", "left").withColumn(
+            "reason", F.when(F.col("_dup"), F.lit("duplicate_tweet_id")).otherwise(F.col("reason")))
+    by_reason = {r["values"]: r["counts"] for r in t["reason"].drop_null().value_counts().to_pylist()}
+    if dup.any():
+        by_reason["duplicate_tweet_id"] = int(dup.sum())
+    counts = {"customer_rows": int(inbound.sum()), "company_rows": int((~inbound).sum()),
+              "quarantined_rows": sum(by_reason.values()), "quarantined_by_reason": dict(sorted(by_reason.items()))}
+    counts = {"input_rows": len(rows), **counts}
+    return quarantine.where(F.col("reason").isNotNull()), customers, counts
 
 
 def _move_splits(fs: HadoopFS, staging: str) -> None:
@@ -135,10 +197,7 @@ def _source_counts(checked: DataFrame) -> dict:
     }
 
 
-def _prepare(checked: DataFrame, cfg: EtlConfig, rules: RuleSet) -> DataFrame:
-    valid = checked.where(F.col("reason").isNull())
-    roots = conversation_roots(valid)
-    customers = valid.where(F.col("inbound_b")).join(roots, "tweet_id_n")
+def _prepare(customers: DataFrame, cfg: EtlConfig, rules: RuleSet) -> DataFrame:
     out = customers.select(
         F.col("tweet_id_n").alias("tweet_id"),
         "conversation_id",

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from pathlib import Path
 
+import numpy as np
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -73,11 +76,13 @@ def _first_line_fsspec(path: str) -> str | None:
     return ""
 
 
-def read_raw(spark: SparkSession, cfg: EtlConfig) -> DataFrame:
+def read_raw(spark: SparkSession, cfg: EtlConfig, chunks: list[str] | None = None) -> DataFrame:
     """All parser records with canonical column names, all as strings.
 
     Columns: the seven raw columns, `gold` (if configured), `raw_record`
     (the text of records the parser flagged), `source_file`, `_row` (read order).
+    `chunks`: the files `split_csv` cut `cfg.input` into; Spark parses them in
+    parallel, and `source_file` / `_row` still name the input and its order.
     """
     header = read_header(spark, cfg.input)
     wanted = {c: cfg.header_name(c) for c in RAW_COLUMNS}
@@ -98,17 +103,110 @@ def read_raw(spark: SparkSession, cfg: EtlConfig) -> DataFrame:
         .option("mode", "PERMISSIVE")
         .option("columnNameOfCorruptRecord", CORRUPT)
         .option("encoding", "UTF-8")
-        .csv(cfg.input)
+        .csv(chunks or cfg.input)
     )
     cols = [(F.col(f"`{h}`") if h in header else F.lit(None).cast("string")).alias(c) for c, h in wanted.items()]
     if cfg.gold_label_column:
         cols.append(F.col(f"`{cfg.gold_label_column}`").alias("gold"))
-    return df.select(
-        *cols,
-        F.col(CORRUPT).alias("raw_record"),
-        F.input_file_name().alias("source_file"),
-        F.monotonically_increasing_id().alias("_row"),
-    )
+    source, row = F.input_file_name(), F.monotonically_increasing_id()
+    if chunks:
+        # Ids count rows within a Spark partition (bits 0-32); chunk k's rows come
+        # after chunk k-1's whatever partition they landed in.
+        chunk = F.regexp_extract(source, r"chunk-(\d+)\.csv$", 1).cast("long")
+        source, row = F.lit(_file_uri(cfg.input)), F.shiftleft(chunk, 33) + row.bitwiseAND(F.lit((1 << 33) - 1))
+    return df.select(*cols, F.col(CORRUPT).alias("raw_record"), source.alias("source_file"), row.alias("_row"))
+
+
+def split_csv(path: str, out_dir: str, parts: int, min_bytes: int) -> list[str] | None:
+    """Cut one local CSV file into `parts` files at record boundaries, each with the header.
+
+    A multi-line CSV file is one Spark partition, so one core parses it; the
+    chunks parse in parallel. A newline ends a record unless it is inside a
+    quoted field; fields open with a quote right after a comma or newline, and
+    a quote anywhere else in an unquoted field is a literal (as in Spark's
+    parser). Returns None, and the file is read whole, when it is not a plain
+    local file, is smaller than `min_bytes`, or has quoting this scan does not
+    model (a closing quote followed by other text, bare carriage returns).
+    """
+    local = path[len("file://"):] if path.startswith("file://") else path
+    if parts < 2 or "://" in local or any(ch in local for ch in "*?[") or not os.path.isfile(local):
+        return None
+    if os.path.getsize(local) < max(min_bytes, 1):
+        return None
+    data = np.memmap(local, dtype=np.uint8, mode="r")
+    ends = _record_ends(data)
+    if ends is None or len(ends) < 2:
+        return None
+    header = data[: ends[0] + 1]
+    body_ends = ends[1:]
+    targets = ends[0] + 1 + (len(data) - ends[0] - 1) * np.arange(1, parts) // parts
+    cuts = np.unique(body_ends[np.minimum(np.searchsorted(body_ends, targets), len(body_ends) - 1)] + 1)
+    bounds = [int(ends[0]) + 1, *[int(c) for c in cuts if c < len(data)], len(data)]
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    files = []
+    for k, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if stop > start:
+            files.append(f"{out_dir}/chunk-{k:05d}.csv")
+            with open(files[-1], "wb") as fh:
+                fh.write(memoryview(header))
+                fh.write(memoryview(data[start:stop]))
+    return files if len(files) > 1 else None
+
+
+def _record_ends(data: np.ndarray) -> np.ndarray | None:
+    """Positions of the newlines that end a record, or None for quoting the scan does not model."""
+    n = len(data)
+    cr = np.flatnonzero(data == 13)
+    if n == 0 or (len(cr) and (cr[-1] == n - 1 or not (data[cr + 1] == 10).all())):
+        return None  # bare \r line breaks: leave them to Spark's own detection
+    q = np.flatnonzero(data == 34)
+    newlines = np.flatnonzero(data == 10)
+    spans = _quoted_spans(data, q)
+    if spans is None:
+        return None
+    opens, closes = spans
+    i = np.searchsorted(opens, newlines, side="right") - 1
+    inside = (i >= 0) & (newlines < closes[np.maximum(i, 0)])
+    return newlines[~inside]
+
+
+def _quoted_spans(data: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(open, close) positions of the quoted fields; an unclosed one runs to the end."""
+    n = len(data)
+    prev = np.where(q > 0, data[np.maximum(q - 1, 0)], 10)
+    nxt = np.where(q < n - 1, data[np.minimum(q + 1, n - 1)], 10)
+    if len(q) % 2 == 0:
+        # Fast path: every quote either opens a field, closes one, or is half of
+        # a doubled "" inside one; then quoted spans are just the quote pairs.
+        o, c = q[0::2], q[1::2]
+        opens_ok = np.isin(prev[0::2], (44, 10)) | (np.r_[-2, c[:-1]] == o - 1)
+        closes_ok = np.isin(nxt[1::2], (44, 10, 13)) | (np.r_[o[1:], -2] == c + 1)
+        if opens_ok.all() and closes_ok.all():
+            return o, c
+    opens, closes = [], []
+    inside, i, qs, pv, nx = False, 0, q.tolist(), prev.tolist(), nxt.tolist()
+    while i < len(qs):
+        if not inside:
+            if pv[i] in (44, 10):  # else: a literal quote inside an unquoted field
+                inside = True
+                opens.append(qs[i])
+            i += 1
+        elif nx[i] == 34:  # "" inside a quoted field
+            i += 2
+        elif nx[i] in (44, 10, 13):
+            inside = False
+            closes.append(qs[i])
+            i += 1
+        else:
+            return None  # "abc"def: Spark's handling is subtle; do not guess
+    if inside:
+        closes.append(n)
+    return np.array(opens, dtype=np.int64), np.array(closes, dtype=np.int64)
+
+
+def _file_uri(path: str) -> str:
+    """The name Spark's input_file_name() gives a local file."""
+    return path if "://" in path else Path(path).resolve().as_uri()
 
 
 def _to_long(name: str):
@@ -160,3 +258,12 @@ def mark_duplicates(checked: DataFrame) -> DataFrame:
     out = checked.join(dups, "_row", "left")
     reason = F.when(F.col("_dup"), F.lit("duplicate_tweet_id")).otherwise(F.col("reason"))
     return out.withColumn("reason", reason).drop("_dup")
+
+
+def duplicate_rows(ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Mask of the second and later rows of each id in read order: `mark_duplicates` on the driver."""
+    mask = np.zeros(len(ids), dtype=bool)
+    order = np.lexsort((rows, ids))
+    in_order = ids[order]
+    mask[order[1:][in_order[1:] == in_order[:-1]]] = True
+    return mask
