@@ -37,13 +37,19 @@ class Step:
     pattern: str
     replacement: str
     ignore_case: bool = False
+    needs: tuple[str, ...] = ()
+    """Lowercase literals of which every match holds one: Spark skips the regex on rows
+    with none. Only on the first step, which reads the column as it is (no rework)."""
 
 
 _URL = r"(?:https?://|www\.)\S+"
-_HANDLE = r"(?<![\w@])@\w+"
+# The '@' comes first so the engine only tries the look-behind where there is one;
+# (?<![\w@]@) after it says the same as (?<![\w@]) before it.
+_HANDLE = r"@(?<![\w@]@)\w+"
 
 MODEL_TEXT_STEPS = (
-    Step("url", _URL, URL_TOKEN, ignore_case=True),
+    # ASCII letters only: no other character case-folds to h, t, p or w, so the guard is exact.
+    Step("url", _URL, URL_TOKEN, ignore_case=True, needs=("http", "www.")),
     Step("handle", _HANDLE, HANDLE_TOKEN),
     Step("whitespace", r"\s+", " "),
 )
@@ -98,7 +104,14 @@ def spark_model_text(col):
     from pyspark.sql import functions as F
 
     for step in MODEL_TEXT_STEPS:
-        col = F.regexp_replace(col, _java(step), step.replacement)
+        out = F.regexp_replace(col, _java(step), step.replacement)
+        if step.needs:
+            seen = F.lower(col) if step.ignore_case else col
+            hit = seen.contains(step.needs[0])
+            for literal in step.needs[1:]:
+                hit = hit | seen.contains(literal)
+            out = F.when(hit, out).otherwise(col)
+        col = out
     return F.trim(col)
 
 
