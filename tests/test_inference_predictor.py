@@ -89,3 +89,15 @@ def test_config_validation_names_the_key():
 def test_shipped_predict_configs_load(path):
     cfg = load_config(PredictConfig, path)
     assert cfg.batch_tokens >= 1
+
+
+@pytest.mark.gpu
+def test_cuda_bf16_matches_cpu_fp32(tiny_model_dir, tmp_path):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    cpu = Predictor.load(str(tiny_model_dir), device="cpu", precision="fp32").predict(TEXTS * 50)
+    gpu = Predictor.load(str(tiny_model_dir), device="cuda", batch_tokens=262144, tokenizer_workers=4).predict(TEXTS * 50)
+    assert gpu.probs.dtype == np.float32 and np.abs(gpu.probs - cpu.probs).max() < 0.02
+    assert (gpu.n_tokens == cpu.n_tokens).all()

@@ -18,11 +18,11 @@ def test_sigkill_then_resume(tiny_model_dir, tmp_path):
     from preprocessing.synth import generate
 
     raw = tmp_path / "raw.csv"
-    generate(rows=12_000, seed=11, output=raw)
+    generate(rows=6_000, seed=11, output=raw)
     out = tmp_path / "preds"
     # Small shards and batches keep the run long enough to be killed part-way.
     cmd = [sys.executable, "-m", "inference.predict", "--model", str(tiny_model_dir), "--input", str(raw),
-           "--output", str(out), "--batch-tokens", "512", "rows_per_shard=1000", "num_threads=1",
+           "--output", str(out), "--batch-tokens", "512", "rows_per_shard=500", "num_threads=1",
            "progress=false", "tokenizer_workers=1"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     first = out / "_shards" / "part-00000.json"
