@@ -150,7 +150,8 @@ def _outcomes_on_driver(spark: SparkSession, checked: DataFrame) -> tuple[DataFr
     roots = driver_roots(ids[keep], pointers[keep])
     inbound = t["inbound_b"].fill_null(False).to_numpy(zero_copy_only=False)[keep]
     keys = spark.createDataFrame(pa.table({"_row": rows[keep][inbound], "conversation_id": roots[inbound]}))
-    customers = checked.join(F.broadcast(keys), "_row")
+    # Filtering first (pushed into the Parquet scan) halves the rows that probe the broadcast.
+    customers = checked.where(F.col("reason").isNull() & F.col("inbound_b")).join(F.broadcast(keys), "_row")
     quarantine = checked
     if dup.any():
         dups = spark.createDataFrame(pa.table({"_row": rows[dup], "_dup": np.ones(int(dup.sum()), dtype=bool)}))
