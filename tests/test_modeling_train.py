@@ -157,3 +157,14 @@ def test_accelerate_launch_with_two_cpu_processes(etl_run, tmp_path):
     assert manifest["train"]["global_step"] == 4
     assert (tmp_path / "model" / "model.safetensors").is_file()
     assert (tmp_path / "registry" / "support-triage-tiny" / "v0001" / "registry.json").is_file()
+
+
+def test_streaming_run_trains_from_an_iterable_dataset(etl_run, tmp_path):
+    from modeling.train import run
+
+    result = run(load_config(TrainConfig, TINY, tiny_overrides(
+        etl_run, tmp_path, "data.streaming=true", "train.max_steps=4", "train.eval_steps=2",
+        "registry_root=null", "gold.path=null")))
+    assert result["train"]["global_step"] == 4
+    assert result["metrics"]["test"]["accuracy"] is not None and result["baseline"]["macro_f1"] > 0.5
+    assert (tmp_path / "model" / "model.safetensors").is_file()
