@@ -72,6 +72,7 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
         clock.lap("prepare_write_s")
         stats = _split_stats(spark.read.parquet(f"{staging}/_splits"))
         _move_splits(fs, staging)
+        fs.delete(f"{staging}/_checked")  # parse cache: every reader of it has run
         manifest = _manifest(cfg, rules, run_date, run_id, final, counts, stats, spark)
         _reconcile(manifest)
         clock.lap("stats_s")

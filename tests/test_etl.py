@@ -46,6 +46,8 @@ def test_real_sample_counts_and_schema(spark, tmp_path):
     assert sum(s["rows"] for s in m["splits"].values()) == 49
     assert (run / "_SUCCESS").exists() and (run / "manifest.json").exists()
     assert run == tmp_path / "2024-01-01" / "sample"
+    # (Hadoop's local FS adds hidden .crc files beside what it writes.)
+    assert sorted(p.name for p in run.iterdir() if not p.name.startswith(".")) == ["_SUCCESS", "manifest.json", "quarantine", "test", "train", "validation"]
     schema = pq.read_schema(next((run / "train").glob("*.parquet")))
     assert [f.name for f in schema] == list(PREPARED_COLUMNS)
     assert [f.type for f in schema] == [f.type for f in PREPARED_ARROW]  # incl. timestamp[us, tz=UTC]
