@@ -140,12 +140,15 @@ def _predictions_section(steps: dict) -> str:
                         (summary.get("throughput") or {}).get("messages_per_s") or "-"]]))
     drift = summary.get("drift")
     out.append("<h2>Drift against the training data</h2>")
-    if drift and drift.get("psi"):
-        rows = [[k, v, drift.get("threshold", "-")] for k, v in drift["psi"].items()]
-        out.append(_table(["distribution", "PSI", "warn above"], rows))
+    if drift:
+        rows = [[name, drift[key] if drift[key] is not None else "-", drift["threshold"]]
+                for name, key in (("labels", "label_psi"), ("text length (chars)", "text_length_psi"))]
+        out.append(_table(["distribution", "PSI vs training data", "warn above"], rows))
         out += [f"<p class='warn'>{html.escape(w)}</p>" for w in drift.get("warnings", [])]
+        if not drift.get("warnings"):
+            out.append("<p>no drift above the threshold</p>")
     else:
-        out.append(f"<p class='na'>{html.escape(str((drift or {}).get('reason', 'not available')))}</p>")
+        out.append(f"<p class='na'>{html.escape(str(summary.get('drift_reason', 'not available')))}</p>")
     return "".join(out)
 
 

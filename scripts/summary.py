@@ -32,7 +32,8 @@ def summary_table(result: dict) -> str:
         rows.append(("predictions", f"{_f(p['counts'].get('predicted'))} rows  {p.get('labels')}"))
         rows.append(("throughput", f"{_f(p.get('throughput', {}).get('messages_per_s'))} messages/s"))
         drift = p.get("drift") or {}
-        rows.append(("drift PSI", f"labels {_f(drift.get('label_psi'))}  text length {_f(drift.get('length_psi'))}"))
+        rows.append(("drift PSI", f"labels {_f(drift.get('label_psi'))}  text length {_f(drift.get('text_length_psi'))}"
+                     f"  (warn above {_f(drift.get('threshold'))})" if drift else p.get("drift_reason", "-")))
     for name, step in s.items():
         rows.append((f"step {name}", "skipped (already complete)" if step.get("skipped") else f"{_f(step.get('seconds'))} s"))
     for label, key in (("model", ("train", "output_dir")), ("predictions", ("predict", "output")),
