@@ -86,7 +86,8 @@ def run(cfg: PredictConfig, predictor: Predictor | None = None) -> dict:
 
 def _start_or_resume(out: OutputFolder, cfg: PredictConfig, source: Source, predictor: Predictor) -> str:
     """The run id; a folder holding another run's shards is refused rather than mixed."""
-    plan = {"input": cfg.input, "input_kind": source.kind, "files": [f for f, _ in source.files],
+    # Sizes too: a file rewritten in place would otherwise resume into other rows' shards.
+    plan = {"input": cfg.input, "input_kind": source.kind, "files": [[f, source.fs.size(f)] for f, _ in source.files],
             "rows_per_shard": cfg.rows_per_shard, "id_column": cfg.id_column, "text_column": cfg.text_column,
             "inbound_only": cfg.inbound_only, "model_sha256": predictor.info.sha256, "format": out.format}
     state = out.read_json("_run.json")
