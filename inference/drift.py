@@ -42,6 +42,13 @@ def length_histogram(lengths_chars: np.ndarray, bins: list[int]) -> dict[str, in
     return {str(bins[i]): int(c) for i, c in enumerate(counts) if c}
 
 
+def etl_length_bins() -> list[int]:
+    """The ETL's bins, for runs whose model has no training manifest to take them from."""
+    from preprocessing.etl import LENGTH_BINS  # imports pyspark (not the JVM): only on this path
+
+    return list(LENGTH_BINS)
+
+
 def reference(training_manifest: dict | None) -> tuple[dict | None, str | None]:
     """(train split stats + bins, None) or (None, why there is no reference)."""
     if training_manifest is None:

@@ -27,9 +27,9 @@ if __package__ in (None, ""):  # spark-submit runs this file as a script
 
 import fsspec
 import numpy as np
-import pandas as pd
 
 from inference.config import PredictConfig
+from inference.drift import drift_report, etl_length_bins, reference
 from inference.intake import add_flag, text_flags
 from inference.predictor import Predictor, local_model_dir, model_labels, read_model_info
 from inference.sinks import prediction_schema, prediction_table
@@ -51,8 +51,6 @@ def cached_predictor(model_dir: str, device: str, precision: str, batch_tokens: 
 
 def run(cfg: PredictConfig, spark=None) -> dict:
     """Score cfg.input on the cluster into cfg.output (Parquet); returns the summary."""
-    from pyspark.sql import functions as F
-
     from preprocessing.config import SparkConfig
     from preprocessing.session import get_spark
 
@@ -74,23 +72,48 @@ def run(cfg: PredictConfig, spark=None) -> dict:
     if fs.exists(f"{root}/_SUCCESS"):
         fs.rm(f"{root}/_SUCCESS")
     frame.mapInPandas(scorer, schema).write.mode("overwrite").parquet(f"{out}/predictions")
-    written = spark.read.parquet(f"{out}/predictions")
-    label_counts = {r["label"]: r["count"] for r in written.groupBy("label").count().collect()}
-    summary = {"run_id": run_id, "engine": "spark", "model": {"name": info.name, "version": info.version,
-               "sha256": info.sha256, "path": cfg.model, "labels": labels},
-               "counts": {"predicted": sum(label_counts.values()), "skipped_company": company},
-               "labels": dict(sorted(label_counts.items())), "timings_s": {"total": round(time.perf_counter() - t0, 3)},
-               "config": to_dict(cfg)}
-    if quarantine is not None:
-        quarantine.write.mode("overwrite").parquet(f"{out}/quarantine")
-        reasons = {r["reason"]: r["count"] for r in quarantine.groupBy("reason").count().collect()}
-        summary["counts"].update(quarantined=sum(reasons.values()), quarantined_by_reason=reasons)
-    summary["counts"]["messages_per_s"] = round(summary["counts"]["predicted"] / summary["timings_s"]["total"], 1)
+    summary = _summary(spark, cfg, info, labels, run_id, frame, quarantine, company, t0)
     with fs.open(f"{root}/summary.json", "w") as fh:
         json.dump(summary, fh, indent=2, sort_keys=True, default=str)
     with fs.open(f"{root}/_SUCCESS", "w") as fh:
         fh.write("")
     return summary
+
+
+def _summary(spark, cfg, info, labels, run_id, frame, quarantine, company, t0) -> dict:
+    """Counts from the written predictions, plus the same PSI drift report as the CLI."""
+    out = cfg.output.rstrip("/")
+    written = spark.read.parquet(f"{out}/predictions")
+    label_counts = dict(sorted((r["label"], r["count"]) for r in written.groupBy("label").count().collect()))
+    ref, reason = reference(info.training_manifest)
+    lengths = _length_counts(frame, ref["bins"] if ref else etl_length_bins())
+    total = round(time.perf_counter() - t0, 3)
+    summary = {"run_id": run_id, "engine": "spark", "model": {"name": info.name, "version": info.version,
+               "sha256": info.sha256, "path": cfg.model, "labels": labels},
+               "counts": {"predicted": sum(label_counts.values()), "skipped_company": company},
+               "labels": label_counts, "text_length_chars": lengths, "timings_s": {"total": total},
+               "throughput": {"messages_per_s": round(sum(label_counts.values()) / total, 1)},
+               "drift": drift_report(ref, label_counts, lengths, cfg.drift_threshold) if ref else None,
+               "config": to_dict(cfg)}
+    if reason:
+        summary["drift_reason"] = reason
+    if quarantine is not None:
+        quarantine.write.mode("overwrite").parquet(f"{out}/quarantine")
+        reasons = {r["reason"]: r["count"] for r in quarantine.groupBy("reason").count().collect()}
+        summary["counts"].update(quarantined=sum(reasons.values()), quarantined_by_reason=reasons)
+    return summary
+
+
+def _length_counts(frame, bins: list[int]) -> dict[str, int]:
+    """Model-text length histogram in the ETL manifest's bins, computed by Spark."""
+    from pyspark.sql import functions as F
+
+    length = F.length(F.coalesce(F.col("text"), F.lit("")))
+    bucket = F.lit(bins[-1])
+    for lower, upper in reversed(list(zip(bins, bins[1:]))):
+        bucket = F.when(length < upper, F.lit(lower)).otherwise(bucket)
+    rows = frame.groupBy(bucket.alias("bin")).count().collect()
+    return {str(r["bin"]): r["count"] for r in sorted(rows, key=lambda r: r["bin"])}
 
 
 def _read(spark, cfg: PredictConfig):

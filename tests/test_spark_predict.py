@@ -1,6 +1,8 @@
 """Spark scale-out agrees with the single-machine CLI: same ids, same labels, probabilities within 1e-5."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from inference.config import PredictConfig
@@ -26,6 +28,9 @@ def test_spark_matches_cli(spark, tiny_model_dir, etl_run, tmp_path):
     assert (sp["text_flags"] == cli["text_flags"]).all() and (sp["n_tokens"] == cli["n_tokens"]).all()
     assert summary["counts"]["predicted"] == len(cli) and sum(summary["labels"].values()) == len(cli)
     assert (tmp_path / "spark" / "_SUCCESS").exists() and (tmp_path / "spark" / "summary.json").exists()
+    cli_summary = json.loads((tmp_path / "cli" / "summary.json").read_text())
+    assert summary["text_length_chars"] == cli_summary["text_length_chars"] and summary["labels"] == cli_summary["labels"]
+    assert summary["drift"] is None and summary["drift_reason"] == cli_summary["drift_reason"]
 
 
 def test_spark_raw_csv_goes_through_the_etl_reader(spark, tiny_model_dir, synth_csv, tmp_path):
