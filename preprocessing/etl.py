@@ -68,11 +68,11 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
         prepared = _prepare(customers, cfg, rules).select(*PREPARED_COLUMNS, "split")
         # No shuffle before the write: fewer input partitions than shards only merge (small inputs).
         prepared = prepared.coalesce(max(1, math.ceil(counts["customer_rows"] / cfg.rows_per_shard)))
-        prepared.write.partitionBy("split").option("maxRecordsPerFile", cfg.rows_per_shard).parquet(f"{staging}/_splits")
+        prepared.write.partitionBy("split").option("maxRecordsPerFile", cfg.rows_per_shard).parquet(f"{staging}/by_split")
         clock.lap("prepare_write_s")
-        stats = _split_stats(spark.read.parquet(f"{staging}/_splits"))
+        stats = _split_stats(spark.read.parquet(f"{staging}/by_split"))
         _move_splits(fs, staging)
-        fs.delete(f"{staging}/_checked")  # parse cache: every reader of it has run
+        fs.delete(f"{staging}/parsed")  # parse cache: every reader of it has run
         manifest = _manifest(cfg, rules, run_date, run_id, final, counts, stats, spark)
         _reconcile(manifest)
         clock.lap("stats_s")
@@ -109,13 +109,13 @@ def _parse_once(spark: SparkSession, cfg: EtlConfig, rules: RuleSet, staging: st
     local_staging = _local_dir(staging)
     chunks = None
     if local_staging is not None:
-        chunks = split_csv(cfg.input, f"{local_staging}/_input", cores, cfg.split_input_min_bytes)
+        chunks = split_csv(cfg.input, f"{local_staging}/input_chunks", cores, cfg.split_input_min_bytes)
     checked = validate(read_raw(spark, cfg, chunks), cfg, rules.labels)
     if checked.rdd.getNumPartitions() < cores:
         checked = checked.repartition(cores)
-    checked.write.parquet(f"{staging}/_checked")
-    fs.delete(f"{staging}/_input")
-    return spark.read.parquet(f"{staging}/_checked")
+    checked.write.parquet(f"{staging}/parsed")
+    fs.delete(f"{staging}/input_chunks")
+    return spark.read.parquet(f"{staging}/parsed")
 
 
 def _local_dir(path: str) -> str | None:
@@ -168,14 +168,14 @@ def _outcomes_on_driver(spark: SparkSession, checked: DataFrame) -> tuple[DataFr
 
 
 def _move_splits(fs: HadoopFS, staging: str) -> None:
-    """`_splits/split=train` -> `train`; a split with no rows is an empty folder, never an empty shard."""
+    """`by_split/split=train` -> `train`; a split with no rows is an empty folder, never an empty shard."""
     for split in SPLITS:
-        src = f"{staging}/_splits/split={split}"
+        src = f"{staging}/by_split/split={split}"
         if fs.exists(src):
             fs.rename(src, f"{staging}/{split}")
         else:
             fs.mkdirs(f"{staging}/{split}")
-    fs.delete(f"{staging}/_splits")
+    fs.delete(f"{staging}/by_split")
 
 
 def _source_counts(checked: DataFrame) -> dict:

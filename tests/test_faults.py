@@ -42,7 +42,7 @@ def test_killed_etl_leaves_no_visible_run_and_reruns_cleanly(spark, tmp_path):
             "--run-id", "k", f"rules={ROOT}/configs/labels/default.yaml"]
     proc = start(args, tmp_path / "etl.log")
     # Killed while the staging folder is being filled: before the publish.
-    kill_when(proc, lambda: any(day.glob("_staging-k-*/_checked/*.parquet")), tmp_path / "etl.log")
+    kill_when(proc, lambda: any(day.glob("_staging-k-*/parsed/*.parquet")), tmp_path / "etl.log")
     assert not (day / "k").exists()  # a reader finds no run at all, let alone a partial one
     manifest = run_etl(spark, out, [f"input={raw}", "run_date=2024-05-05", "run_id=k"])
     assert manifest["counts"]["input_rows"] == 60_000
@@ -50,14 +50,19 @@ def test_killed_etl_leaves_no_visible_run_and_reruns_cleanly(spark, tmp_path):
     assert (day / "k" / "_SUCCESS").exists()
 
 
-def test_killed_pipeline_resumes_at_the_failed_step(tmp_path):
+def test_killed_pipeline_resumes_at_the_failed_step(tmp_path, tiny_model_dir):
+    from modeling.registry import register
+
+    # As in production, an earlier approved model serves while a new one trains (a tiny one is never approved).
+    register(str(tiny_model_dir), str(tmp_path / "models"), "support-triage-earlier", approved=True)
     args = ["-m", "scripts.run_pipeline", f"workdir={tmp_path}", "train.config=configs/train/tiny.yaml",
             "data.train_rows=600", "data.new_batch_rows=200",
             # enough steps that the kill lands mid-training, after a checkpoint
-            "train.overrides=[train.max_steps=400, train.eval_steps=20, train.logging_steps=20]"]
+            "train.overrides=[train.max_steps=120, train.eval_steps=10, train.logging_steps=10, train.early_stopping_patience=0]"]
     proc = start(args, tmp_path / "pipeline.log")
     root = tmp_path / "demo"
-    kill_when(proc, lambda: any(root.rglob("checkpoint-*/trainer_state.json")), tmp_path / "pipeline.log", timeout_s=600)
+    kill_when(proc, lambda: any((root / "model").glob("checkpoint-*/trainer_state.json")), tmp_path / "pipeline.log",
+              timeout_s=600)
     assert (root / "steps" / "etl_train.json").exists() and not (root / "steps" / "train.json").exists()
     done = subprocess.run([sys.executable, *args], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
@@ -66,5 +71,5 @@ def test_killed_pipeline_resumes_at_the_failed_step(tmp_path):
 
     train = json.loads((root / "steps" / "train.json").read_text())
     assert train["train"]["resumed_from"] and "checkpoint-" in train["train"]["resumed_from"]
-    assert train["train"]["start_step"] > 0 and train["train"]["global_step"] == 400
+    assert train["train"]["start_step"] > 0 and train["train"]["global_step"] == 120
     assert (root / "steps" / "report.json").exists()
