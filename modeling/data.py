@@ -142,7 +142,11 @@ def load_splits(cfg: DataConfig, layout: RunLayout | None = None):
     feats = features(layout.labels)
     data_files = {s: f for s, f in layout.files.items() if f}
     loaded = {}
-    if data_files:
+    if data_files and any("://" in f for files in data_files.values() for f in files):
+        # datasets treats URLs as Hub traffic and refuses them offline; read
+        # s3:// (any fsspec URL) with pyarrow through fsspec instead.
+        loaded = {s: _remote_split(f, feats, cfg.streaming) for s, f in data_files.items()}
+    elif data_files:
         loaded = datasets.load_dataset("parquet", data_files=data_files, features=feats,
                                        streaming=cfg.streaming, cache_dir=cfg.cache_dir)
     out = {}
@@ -154,6 +158,27 @@ def load_splits(cfg: DataConfig, layout: RunLayout | None = None):
             out[split] = empty.to_iterable_dataset() if cfg.streaming else empty
     kind = datasets.IterableDatasetDict if cfg.streaming else datasets.DatasetDict
     return kind(out), layout.manifest
+
+
+def _remote_split(files: list[str], feats, streaming: bool):
+    """One split from remote Parquet: fully read, or (streaming) record batches as they arrive."""
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def batches():
+        for url in files:
+            with fsspec.open(url, "rb") as fh:
+                yield from pq.ParquetFile(fh).iter_batches(columns=list(feats))
+
+    if streaming:
+        def rows():
+            for batch in batches():
+                yield from batch.to_pylist()
+
+        return datasets.IterableDataset.from_generator(rows, features=feats)
+    table = pa.Table.from_batches(list(batches()))
+    return datasets.Dataset(table).cast(feats)
 
 
 def tokenizer_fingerprint(tokenizer, max_length_tokens: int) -> str:

@@ -97,3 +97,20 @@ def test_sagemaker_launcher_needs_s3(capsys):
 
     assert main(["--config", "configs/pipeline/sagemaker.yaml", "workdir=runs"]) == 2
     assert "set workdir=s3://" in capsys.readouterr().err
+
+
+def test_loader_reads_an_s3_run_in_memory_and_streaming(s3_endpoint, spark, tmp_path):
+    """modeling.data over s3:// (after the pipeline test put an ETL run there), both modes agree."""
+    from modeling.config import DataConfig
+    from modeling.data import load_splits
+
+    fs = fsspec.filesystem("s3")
+    fs.invalidate_cache()
+    (run,) = [p.rsplit("/", 1)[0] for p in fs.glob(f"{BUCKET}/runs/demo/etl/*/train/manifest.json")]
+    url = f"s3://{run}"
+    full, manifest = load_splits(DataConfig(run_dir=url))
+    stream, _ = load_splits(DataConfig(run_dir=url, streaming=True))
+    assert len(full["train"]) == manifest["splits"]["train"]["rows"]
+    streamed = list(stream["train"])
+    assert [r["tweet_id"] for r in streamed] == full["train"]["tweet_id"]
+    assert {r["label"] for r in streamed} <= {0, 1}  # ClassLabel ids, as in memory
