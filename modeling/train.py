@@ -31,9 +31,14 @@ def run(cfg: TrainConfig) -> dict:
     from modeling.data import load_splits, resolve_layout, texts_and_labels, tokenize_splits
     from modeling.trainer import build_trainer, class_weights, resolve_resume, training_arguments
 
+    from transformers import set_seed
+
     clock = _Clock()
     if cfg.train.torch_threads > 0:
         torch.set_num_threads(cfg.train.torch_threads)
+    # Before the model is built: its new classification head is randomly initialised
+    # (the Trainer seeds only when it is constructed, after that).
+    set_seed(cfg.train.seed)
     final_dir, work_dir = _local_dirs(cfg)
     args = training_arguments(cfg.train, work_dir)
     resume = resolve_resume(cfg.train.resume, work_dir)

@@ -68,7 +68,7 @@ def training_arguments(cfg: TrainingConfig, work_dir: str, evaluate: bool = True
         logging_steps=cfg.logging_steps,
         logging_first_step=True,
         report_to="none",
-        optim=cfg.optim if cfg.optim != "auto" else ("adamw_torch_fused" if on_gpu else "adamw_torch"),
+        optim=cfg.optim,
         dataloader_num_workers=cfg.dataloader_workers,
         torch_compile=cfg.torch_compile,
         disable_tqdm=True,

@@ -58,7 +58,10 @@ class TimedTrainer(WeightedLossTrainer):
 
     def training_step(self, model, inputs, *args, **kwargs):
         if self.state.global_step >= self.warmup_steps:
-            _sync()
+            # On a GPU only the window's start is synced: a sync per step would stop
+            # the CPU from queueing the next step, and cost the throughput it measures.
+            if not self.marks or not torch.cuda.is_available():
+                _sync()
             self.marks.append(time.perf_counter())
             self.cpu_marks.append(time.process_time())
             ids, mask = inputs["input_ids"], inputs["attention_mask"]
@@ -74,11 +77,16 @@ class TimedTrainer(WeightedLossTrainer):
         self.cpu_marks.append(time.process_time())
 
     def throughput(self) -> tuple[float, float, float, float]:
-        """(seconds, samples/s over the window, samples/s of the median step, samples per CPU-second)."""
+        """(seconds, samples/s over the window, samples/s of the median step, samples per CPU-second).
+
+        GPU steps run asynchronously, so there the "median step" is the window's mean.
+        """
         seconds = self.marks[-1] - self.marks[0]
+        mean = sum(self.step_samples) / seconds
         rates = sorted(n / (b - a) for n, a, b in zip(self.step_samples, self.marks, self.marks[1:]))
+        median = mean if torch.cuda.is_available() else rates[len(rates) // 2]
         cpu_seconds = self.cpu_marks[-1] - self.cpu_marks[0]
-        return seconds, sum(self.step_samples) / seconds, rates[len(rates) // 2], sum(self.step_samples) / cpu_seconds
+        return seconds, mean, median, sum(self.step_samples) / cpu_seconds
 
 
 def _sync():
@@ -155,7 +163,12 @@ def encode(tokenizer, texts, ids, max_length: int, pad_to_max: bool):
 
 def recipes(project: TrainingConfig, device: str) -> list[dict]:
     """Name, TrainingConfig and padding of each recipe."""
-    plain = TrainingConfig(batch_size=32, precision="fp32", group_by_length=False, optim="adamw_torch",
+    from transformers import TrainingArguments
+
+    # The references keep the installed Trainer's default optimizer (fused AdamW on torch >= 2.8):
+    # the project's gains must come from elsewhere.
+    plain = TrainingConfig(batch_size=32, precision="fp32", group_by_length=False,
+                           optim=str(getattr(TrainingArguments, "default_optim", "adamw_torch")),
                            warmup_ratio=0.0, learning_rate=project.learning_rate, seed=project.seed)
     out = [{"name": "project", "train": project, "pad_to_max": False},
            {"name": "hf-default", "train": plain, "pad_to_max": True}]
@@ -169,8 +182,9 @@ def run_recipe(recipe: dict, args, data: dict, labels: list[str]) -> dict:
 
     tc: TrainingConfig = recipe["train"]
     threads_before = torch.get_num_threads()
-    if tc.torch_threads > 0:
-        torch.set_num_threads(tc.torch_threads)
+    threads = args.threads or tc.torch_threads
+    if threads > 0:
+        torch.set_num_threads(threads)
     tokenizer, model = build_model(args.model, labels, args.attn, args.seed, data["train"][0])
     train = encode(tokenizer, *data["train"], args.max_length, recipe["pad_to_max"])
     val = encode(tokenizer, *data["validation"], args.max_length, recipe["pad_to_max"])
@@ -195,7 +209,7 @@ def run_recipe(recipe: dict, args, data: dict, labels: list[str]) -> dict:
         "recipe": recipe["name"], "batch_size": tc.batch_size,
         "precision": "bf16" if use_bf16(tc.precision, tc.cpu_bf16) else "fp32",
         "padding": "max_length" if recipe["pad_to_max"] else "dynamic",
-        "group_by_length": tc.group_by_length, "threads": tc.torch_threads if tc.torch_threads > 0 else threads_before,
+        "group_by_length": tc.group_by_length, "threads": threads if threads > 0 else threads_before,
         "timed_steps": len(trainer.step_samples), "seconds": round(seconds, 3),
         # The median step is robust to other jobs sharing the CPU; the mean is what a quiet machine would see.
         "samples_per_s": median_rate, "samples_per_s_mean": mean_rate,
@@ -245,7 +259,8 @@ def parse(argv):
     p.add_argument("--config", default=None, help="project recipe: default configs/train/offline-minilm.yaml (cpu), "
                                                   "configs/train/distilbert-multilingual.yaml (cuda)")
     p.add_argument("--data", default=None, help="ETL run folder; default: generate --rows synthetic rows")
-    p.add_argument("--rows", type=int, default=4000, help="generated twcs rows (about half are customer messages)")
+    p.add_argument("--rows", type=int, default=0, help="generated twcs rows, about half customer messages "
+                                                       "(default: 3000 on cpu, 100000 on cuda)")
     p.add_argument("--samples", type=int, default=0, help="training samples per recipe (default: one pass over train)")
     p.add_argument("--max-steps", type=int, default=0, help="cap on timed steps per recipe (keeps CPU runs short)")
     p.add_argument("--warmup-steps", type=int, default=3, help="untimed steps first (allocator, autotune, compile)")
@@ -253,6 +268,8 @@ def parse(argv):
     p.add_argument("--attn", default=None, help="attention implementation, e.g. sdpa (default: the model's)")
     p.add_argument("--compile", action="store_true", help="torch.compile the project recipe")
     p.add_argument("--recipes", default=None, help="comma-separated subset, e.g. project,dynamic-fp32")
+    p.add_argument("--threads", type=int, default=0, help="torch threads for every recipe (0: each recipe's own "
+                                                          "setting). 1 gives stable numbers on a machine other jobs share")
     p.add_argument("--repeats", type=int, default=1, help="interleaved rounds; the fastest round of each recipe is kept")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--json", default=None, help="also write the results here")
@@ -268,6 +285,7 @@ def main(argv=None) -> int:
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # the Trainer must not pick a GPU up behind our back
     args.model = args.model or (MINILM if args.device == "cpu" else SHAPE_DISTILBERT_MULTILINGUAL)
+    args.rows = args.rows or (3000 if args.device == "cpu" else 100_000)
     args.attn = args.attn or ("sdpa" if args.device == "cuda" else None)
     config = args.config or ("configs/train/offline-minilm.yaml" if args.device == "cpu"
                              else "configs/train/distilbert-multilingual.yaml")
