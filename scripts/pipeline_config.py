@@ -30,7 +30,7 @@ class DataSpec:
     """Existing raw twcs CSV to label; default: generate `new_batch_rows` rows with another seed."""
     etl_run: Optional[str] = None
     """Existing ETL run folder to train on (skips generation and the training ETL); must hold _SUCCESS."""
-    train_rows: int = 4000
+    train_rows: int = 8000
     """Generated training rows (customer + company replies)."""
     new_batch_rows: int = 2000
     """Generated rows in the batch to label."""
