@@ -136,10 +136,26 @@ class StepRecorder(TrainerCallback):
             self.start_step = state.global_step
 
 
+class SameBestCheckpointOnEveryRank(TrainerCallback):
+    """Works around a DDP deadlock in transformers 4.5x (the SageMaker container's 4.56).
+
+    There every rank sets state.best_model_checkpoint only if the folder already
+    exists on disk; a non-zero rank that gets there before rank 0 has written it
+    keeps None, skips the barrier before load_best_model_at_end that rank 0
+    enters, and both wait forever. The folder name follows from the step, so
+    every rank can set it without looking.
+    """
+
+    def on_save(self, args, state, control, **kwargs):
+        best_step = getattr(state, "best_global_step", None)
+        if best_step:
+            state.best_model_checkpoint = os.path.join(args.output_dir, f"checkpoint-{best_step}")
+
+
 def build_trainer(model, tokenizer, args: TrainingArguments, tokenized, labels: list[str],
                   weights: list[float] | None, early_stopping_patience: int) -> tuple[Trainer, StepRecorder]:
     recorder = StepRecorder()
-    callbacks = [recorder]
+    callbacks = [recorder, SameBestCheckpointOnEveryRank()]
     if early_stopping_patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=early_stopping_patience))
     trainer = WeightedLossTrainer(
