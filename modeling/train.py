@@ -40,7 +40,7 @@ def run(cfg: TrainConfig) -> dict:
     # (the Trainer seeds only when it is constructed, after that).
     set_seed(cfg.train.seed)
     final_dir, work_dir = _local_dirs(cfg)
-    args = training_arguments(cfg.train, work_dir)
+    args = training_arguments(cfg.train, work_dir, streaming=cfg.data.streaming)
     resume = resolve_resume(cfg.train.resume, work_dir)
     # A tiny model's tokenizer is trained per run: a resumed run takes the one
     # saved in its checkpoint, other processes the one the main process saved.

@@ -35,11 +35,16 @@ def use_bf16(precision: str, cpu_bf16: bool = False) -> bool:
     return precision == "bf16"
 
 
-def training_arguments(cfg: TrainingConfig, work_dir: str, evaluate: bool = True) -> TrainingArguments:
+def training_arguments(cfg: TrainingConfig, work_dir: str, evaluate: bool = True,
+                       streaming: bool = False) -> TrainingArguments:
     """TrainingArguments for `cfg`; checkpoints go to work_dir/checkpoint-N.
 
     evaluate=False (benchmarks) trains only: no evaluation, checkpoints or best-model reload.
+    streaming=True turns length grouping off: a stream has no lengths to sort by
+    (5.x ignores the option then, 4.x refuses it).
     """
+    if streaming:
+        cfg = dataclasses.replace(cfg, group_by_length=False)
     on_gpu = torch.cuda.is_available()
     per_epoch = cfg.eval_steps is None
     strategy = ("epoch" if per_epoch else "steps") if evaluate else "no"
