@@ -136,7 +136,12 @@ def build_model(name: str, labels: list[str], attn: str | None, seed: int, texts
     if name == SHAPE_DISTILBERT_MULTILINGUAL:
         # Random init, production shape. Inputs come from the MiniLM tokenizer
         # (offline); its ids fit the larger vocabulary and give similar lengths.
-        tokenizer = AutoTokenizer.from_pretrained(resolve_source(MINILM))
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(resolve_source(MINILM))
+        except (ValueError, OSError):  # package missing on the GPU box: a local WordPiece does as well
+            from modeling.tiny import build_tokenizer
+
+            tokenizer = build_tokenizer(texts, vocab_size=30_000)
         config = DistilBertConfig(vocab_size=119547, dim=768, n_layers=6, n_heads=12, hidden_dim=3072,
                                   num_labels=len(labels), id2label=dict(enumerate(labels)),
                                   label2id={n: i for i, n in enumerate(labels)})
