@@ -26,12 +26,11 @@ MODEL_PACKAGES = ("torch", "transformers", "datasets", "accelerate", "evaluate",
 def run(cfg: TrainConfig) -> dict:
     """Train, evaluate on validation and test, compare with the baseline and the gold set, register."""
     import torch
+    from transformers import set_seed
 
     from modeling import model_source
     from modeling.data import load_splits, resolve_layout, texts_and_labels, tokenize_splits
     from modeling.trainer import build_trainer, class_weights, resolve_resume, training_arguments
-
-    from transformers import set_seed
 
     clock = _Clock()
     if cfg.train.torch_threads > 0:
