@@ -160,9 +160,11 @@ class SameBestCheckpointOnEveryRank(TrainerCallback):
 def build_trainer(model, tokenizer, args: TrainingArguments, tokenized, labels: list[str],
                   weights: list[float] | None, early_stopping_patience: int) -> tuple[Trainer, StepRecorder]:
     recorder = StepRecorder()
-    callbacks = [recorder, SameBestCheckpointOnEveryRank()]
-    if early_stopping_patience > 0:
-        callbacks.append(EarlyStoppingCallback(early_stopping_patience=early_stopping_patience))
+    # Always present, never stopping when patience is 0: a checkpoint stores the
+    # callback's state, and resuming with a different callback set is a KeyError
+    # in transformers 5.x.
+    patience = early_stopping_patience if early_stopping_patience > 0 else 2**31
+    callbacks = [recorder, SameBestCheckpointOnEveryRank(), EarlyStoppingCallback(early_stopping_patience=patience)]
     trainer = WeightedLossTrainer(
         model=model,
         args=args,
