@@ -74,3 +74,33 @@ def test_rule_file_errors_name_the_key(tmp_path):
     bad.write_text("default_label: x\nclasses: [{name: a, keywords: [b]}]\nkeywords: [oops]\n")
     with pytest.raises(ConfigError, match="unknown key 'keywords'"):
         load_rules(bad)
+
+
+def _flat(words) -> str:
+    """The plain longest-first alternation the trie must stay equivalent to."""
+    import re
+    body = "|".join(re.escape(w).replace("\\ ", " ") for w in sorted(set(words), key=len, reverse=True))
+    return f"(?:^| )(?:{body})(?= |$)"
+
+
+def test_trie_pattern_matches_and_replaces_like_the_flat_alternation():
+    import random
+    import re
+
+    from preprocessing.labeling import _alternation
+
+    keywords = RULES.classes[0].keywords
+    rng = random.Random(7)
+    # Word pieces that straddle keyword boundaries: prefixes, suffixes, extensions.
+    pieces = [w[:k] for w in keywords + RULES.ignore_phrases for k in range(1, len(w) + 1)]
+    pieces += [w + s for w in keywords for s in ("s", "ed", "ing", "x")] + ["the", "my", "no", "a"]
+    texts = [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(4000)]
+    checked = 0
+    for words in (keywords, RULES.ignore_phrases):
+        trie, flat = re.compile(_alternation(words)), re.compile(_flat(words))
+        assert trie.pattern != flat.pattern
+        for t in texts:
+            assert (trie.search(t) is None) == (flat.search(t) is None), t
+            assert trie.sub(" ", t) == flat.sub(" ", t), t
+            checked += trie.search(t) is not None
+    assert checked > 1000  # the texts really exercise the keywords, not just misses
