@@ -31,7 +31,8 @@ def test_python_forms(raw, model, clean):
 def test_spark_renders_the_same_steps(spark):
     """The Spark (JVM regex) and Python renderers agree exactly, on edge cases and real tweets."""
     sample = pd.read_csv(FIXTURES / "twcs_sample.csv", dtype=str, keep_default_na=False)["clean_text"].tolist()
-    raws = [c[0] for c in CASES] + sample + ["multi\r\nline\u00a0nbsp", "tab\u200bzero width", "e\u0301 combining"]
+    raws = [c[0] for c in CASES] + sample + ["multi\r\nline\u00a0nbsp", "tab\u200bzero width", "e\u0301 combining",
+                                         "don`t won't it’s ÉL ´ñ´", "İstanbul ❤️ café", "sep\x1cfield\x1f "]
     df = spark.createDataFrame([(r,) for r in raws], "raw string")
     got = df.select(spark_model_text(df.raw).alias("m"), spark_clean_text(df.raw).alias("c")).collect()
     assert [r.m for r in got] == [model_text(r) for r in raws]
