@@ -37,6 +37,9 @@ from preprocessing.text import spark_clean_from_model_text, spark_model_text
 
 # Character-length bins of `text`; inference compares its inputs against them (PSI).
 LENGTH_BINS = (0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000)
+# Nearly every value is distinct, so Parquet's dictionary encoding only costs
+# time (hashing every string until it gives up); labels and ids keep it.
+UNIQUE_TEXT_COLUMNS = ("text", "clean_text")
 
 
 class ReconciliationError(RuntimeError):
@@ -59,16 +62,21 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
     staging = staging_path(final)
     try:
         checked = _parse_once(spark, cfg, rules, staging, fs)
+        clock.lap("parse_validate_s")
         quarantine, customers, counts = _outcomes(spark, cfg, checked)
-        clock.lap("read_validate_s")
+        clock.lap("conversations_s")
         if counts["input_rows"] == 0:
             raise InputError(f"input has a header but no data rows: {cfg.input}; pass a file with at least one row")
         _write_shards(quarantine.select(*QUARANTINE_COLUMNS), counts["quarantined_rows"], cfg.rows_per_shard,
                       f"{staging}/quarantine", fs)
+        clock.lap("quarantine_s")
         prepared = _prepare(customers, cfg, rules).select(*PREPARED_COLUMNS, "split")
         # No shuffle before the write: fewer input partitions than shards only merge (small inputs).
         prepared = prepared.coalesce(max(1, math.ceil(counts["customer_rows"] / cfg.rows_per_shard)))
-        prepared.write.partitionBy("split").option("maxRecordsPerFile", cfg.rows_per_shard).parquet(f"{staging}/by_split")
+        writer = prepared.write.partitionBy("split").option("maxRecordsPerFile", cfg.rows_per_shard)
+        for column in UNIQUE_TEXT_COLUMNS:
+            writer = writer.option(f"parquet.enable.dictionary#{column}", "false")
+        writer.parquet(f"{staging}/by_split")
         clock.lap("prepare_write_s")
         stats = _split_stats(spark.read.parquet(f"{staging}/by_split"))
         _move_splits(fs, staging)
@@ -113,7 +121,8 @@ def _parse_once(spark: SparkSession, cfg: EtlConfig, rules: RuleSet, staging: st
     checked = validate(read_raw(spark, cfg, chunks), cfg, rules.labels)
     if checked.rdd.getNumPartitions() < cores:
         checked = checked.repartition(cores)
-    checked.write.parquet(f"{staging}/parsed")
+    # A scratch copy read once or twice: no dictionary pages (see UNIQUE_TEXT_COLUMNS).
+    checked.write.option("parquet.enable.dictionary", "false").parquet(f"{staging}/parsed")
     fs.delete(f"{staging}/input_chunks")
     return spark.read.parquet(f"{staging}/parsed")
 
@@ -217,8 +226,10 @@ def _split_stats(prepared: DataFrame) -> dict:
     """Rows, labels, conversations and text-length histogram per split, from the written shards."""
     length_bin = F.lit(LENGTH_BINS[-1])
     for edge in reversed(LENGTH_BINS[1:]):
-        length_bin = F.when(F.length("text") < edge, F.lit(LENGTH_BINS[LENGTH_BINS.index(edge) - 1])).otherwise(length_bin)
-    rows = prepared.groupBy("split", "label", "rule_label", length_bin.alias("len_bin")).agg(
+        length_bin = F.when(F.col("chars") < edge, F.lit(LENGTH_BINS[LENGTH_BINS.index(edge) - 1])).otherwise(length_bin)
+    # The length once per row, not once per bin edge.
+    with_chars = prepared.select("split", "label", "rule_label", F.length("text").alias("chars"))
+    rows = with_chars.groupBy("split", "label", "rule_label", length_bin.alias("len_bin")).agg(
         F.count(F.lit(1)).alias("n")
     ).collect()
     convs = dict(prepared.groupBy("split").agg(F.countDistinct("conversation_id")).collect())
