@@ -1,6 +1,6 @@
 """ETL throughput against the original prototype's approach, on the same input in one Spark session.
 
-    python scripts/benchmark_etl.py [--rows 1000000] [--json bench.json] [--workdir /tmp/etl-bench]
+    python scripts/benchmark_etl.py [--rows 1000000] [--repeats 3] [--json bench.json] [--workdir /tmp/etl-bench]
 
 Variants, each run on the same generated CSV (preprocessing.synth, seed 1):
 
@@ -16,10 +16,13 @@ newline-blind, which split quoted multi-line texts into bogus rows (a
 correctness bug, reported separately); here it gets the correct reader so the
 two keep the same customer rows, and the benchmark checks that they do.
 
-rows/s = output rows / wall seconds. A small warm-up run of each variant
-comes first, so both are timed on a JIT-warm JVM. Peak memory is the highest
-summed RSS of this process and all its descendants (the JVM and its Python
-workers), sampled every 50 ms with psutil while a variant runs.
+rows/s = output rows / median wall seconds of --repeats timed runs, the two
+variants alternating. One untimed run of each on the same input comes first:
+a small warm-up is not enough, because HotSpot keeps compiling the ETL's
+regex and Parquet paths for the first ~2M rows it sees (10+ s of compiler
+CPU on 2 cores), which would be timing the JIT, not the job. Peak memory is
+the highest summed RSS of this process and all its descendants (the JVM and
+its Python workers), sampled every 50 ms with psutil while a variant runs.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ import argparse
 import json
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -41,7 +45,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # The prototype's keyword list, matched as raw substrings of its cleaned text.
 PROTOTYPE_KEYWORDS = ("problem", "issue", "not working", "refund", "error", "fail", "help", "wtf", "worst",
                       "urgent", "bad")
-WARMUP_ROWS = 20_000
 
 
 class PeakRss:
@@ -136,6 +139,7 @@ def customer_ids(spark, etl_path: str, proto_path: str) -> tuple[set, set]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=1_000_000, help="generated CSV records")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs of each variant (median reported)")
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--workdir", help="scratch folder (default: a temp folder, removed afterwards)")
     a = p.parse_args(argv)
@@ -146,33 +150,37 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(a.workdir or tempfile.mkdtemp(prefix="etl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    raw = str(work / "raw.csv")
     try:
         t0 = time.perf_counter()
-        generate(rows=a.rows, seed=1, output=work / "raw.csv")
-        generate(rows=WARMUP_ROWS, seed=2, output=work / "warmup.csv")
+        generate(rows=a.rows, seed=1, output=raw)
         print(f"generated {a.rows:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
         spark = get_spark(SparkConfig())
         spark.sparkContext.setLogLevel("ERROR")
-        run_etl(spark, str(work / "warmup.csv"), str(work / "warm_etl"))
-        run_prototype(spark, str(work / "warmup.csv"), str(work / "warm_proto"))
-
-        proto_s, proto_mem, proto_out = timed(lambda: run_prototype(spark, str(work / "raw.csv"), str(work / "proto")))
-        etl_s, etl_mem, manifest = timed(lambda: run_etl(spark, str(work / "raw.csv"), str(work / "etl")))
-        etl_ids, proto_ids = customer_ids(spark, manifest["path"], proto_out)
+        variants = {"prototype": lambda out: run_prototype(spark, raw, out),
+                    "etl": lambda out: run_etl(spark, raw, out)}
+        for name, fn in variants.items():  # untimed: JIT warm-up on the real input
+            fn(str(work / f"warm_{name}"))
+        runs: dict[str, list] = {name: [] for name in variants}
+        for i in range(a.repeats):
+            for name, fn in variants.items():
+                out = str(work / f"{name}_{i}")
+                runs[name].append(timed(lambda: fn(out)))
+                print(f"  run {i + 1}: {name:<10} {runs[name][-1][0]:6.2f} s", flush=True)
+        manifest = runs["etl"][-1][2]
+        etl_ids, proto_ids = customer_ids(spark, manifest["path"], runs["prototype"][-1][2])
         if etl_ids != proto_ids:
             raise SystemExit(f"customer rows differ: etl {len(etl_ids):,}, prototype {len(proto_ids):,}, "
                              f"only etl {len(etl_ids - proto_ids):,}, only prototype {len(proto_ids - etl_ids):,}")
-        results = {
-            "rows": a.rows,
-            "customer_rows": len(etl_ids),
-            "cores": spark.sparkContext.defaultParallelism,
-            "spark": spark.version,
-            "prototype": {"wall_s": round(proto_s, 2), "rows_per_s": round(len(proto_ids) / proto_s),
-                          "peak_rss_mb": round(proto_mem / 2**20)},
-            "etl": {"wall_s": round(etl_s, 2), "rows_per_s": round(len(etl_ids) / etl_s),
-                    "peak_rss_mb": round(etl_mem / 2**20), "timings_s": manifest["timings_s"]},
-        }
-        results["speedup"] = round(proto_s / etl_s, 2)
+        results = {"rows": a.rows, "customer_rows": len(etl_ids), "repeats": a.repeats,
+                   "cores": spark.sparkContext.defaultParallelism, "spark": spark.version}
+        for name, rs in runs.items():
+            walls = [r[0] for r in rs]
+            results[name] = {"wall_s": round(statistics.median(walls), 2), "runs_s": [round(w, 2) for w in walls],
+                             "rows_per_s": round(len(etl_ids) / statistics.median(walls)),
+                             "peak_rss_mb": round(max(r[1] for r in rs) / 2**20)}
+        results["etl"]["timings_s"] = manifest["timings_s"]
+        results["speedup"] = round(results["prototype"]["wall_s"] / results["etl"]["wall_s"], 2)
         print(_table(results))
         if a.json:
             Path(a.json).write_text(json.dumps(results, indent=2))
@@ -185,10 +193,10 @@ def main(argv: list[str] | None = None) -> int:
 def _table(r: dict) -> str:
     lines = [f"{r['rows']:,} input rows, {r['customer_rows']:,} customer rows kept by both, "
              f"{r['cores']} cores, Spark {r['spark']}",
-             f"{'variant':<10} {'wall s':>8} {'rows/s':>10} {'peak RSS MB':>12}"]
+             f"{'variant':<10} {'median s':>8} {'rows/s':>10} {'peak RSS MB':>12}  runs s"]
     for name in ("prototype", "etl"):
         v = r[name]
-        lines.append(f"{name:<10} {v['wall_s']:>8.2f} {v['rows_per_s']:>10,} {v['peak_rss_mb']:>12,}")
+        lines.append(f"{name:<10} {v['wall_s']:>8.2f} {v['rows_per_s']:>10,} {v['peak_rss_mb']:>12,}  {v['runs_s']}")
     lines.append(f"etl / prototype rows/s: {r['speedup']:.2f}x   etl steps: {r['etl']['timings_s']}")
     return "\n".join(lines)
 
