@@ -37,9 +37,10 @@ from preprocessing.text import spark_clean_from_model_text, spark_model_text
 
 # Character-length bins of `text`; inference compares its inputs against them (PSI).
 LENGTH_BINS = (0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000)
-# Nearly every value is distinct, so Parquet's dictionary encoding only costs
-# time (hashing every string until it gives up); labels and ids keep it.
-UNIQUE_TEXT_COLUMNS = ("text", "clean_text")
+# Parquet's dictionary encoding pays only on repeated values. Ids and texts
+# are nearly all distinct, so for them it only costs time (hashing every value
+# until the dictionary overflows); these columns keep it.
+DICTIONARY_COLUMNS = ("author_id", "label", "rule_label")
 
 
 class ReconciliationError(RuntimeError):
@@ -73,9 +74,10 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
         prepared = _prepare(customers, cfg, rules).select(*PREPARED_COLUMNS, "split")
         # No shuffle before the write: fewer input partitions than shards only merge (small inputs).
         prepared = prepared.coalesce(max(1, math.ceil(counts["customer_rows"] / cfg.rows_per_shard)))
-        writer = prepared.write.partitionBy("split").option("maxRecordsPerFile", cfg.rows_per_shard)
-        for column in UNIQUE_TEXT_COLUMNS:
-            writer = writer.option(f"parquet.enable.dictionary#{column}", "false")
+        writer = (prepared.write.partitionBy("split").option("maxRecordsPerFile", cfg.rows_per_shard)
+                  .option("parquet.enable.dictionary", "false"))
+        for column in DICTIONARY_COLUMNS:
+            writer = writer.option(f"parquet.enable.dictionary#{column}", "true")
         writer.parquet(f"{staging}/by_split")
         clock.lap("prepare_write_s")
         stats = _split_stats(spark.read.parquet(f"{staging}/by_split"))
@@ -121,7 +123,7 @@ def _parse_once(spark: SparkSession, cfg: EtlConfig, rules: RuleSet, staging: st
     checked = validate(read_raw(spark, cfg, chunks), cfg, rules.labels)
     if checked.rdd.getNumPartitions() < cores:
         checked = checked.repartition(cores)
-    # A scratch copy read once or twice: no dictionary pages (see UNIQUE_TEXT_COLUMNS).
+    # A scratch copy read once or twice: no dictionary pages (see DICTIONARY_COLUMNS).
     checked.write.option("parquet.enable.dictionary", "false").parquet(f"{staging}/parsed")
     fs.delete(f"{staging}/input_chunks")
     return spark.read.parquet(f"{staging}/parsed")
