@@ -44,7 +44,7 @@ def length_histogram(lengths_chars: np.ndarray, bins: list[int]) -> dict[str, in
 
 def etl_length_bins() -> list[int]:
     """The ETL's bins, for runs whose model has no training manifest to take them from."""
-    from preprocessing.etl import LENGTH_BINS  # imports pyspark (not the JVM): only on this path
+    from preprocessing.schema import LENGTH_BINS
 
     return list(LENGTH_BINS)
 

@@ -1,4 +1,4 @@
-"""SageMaker training and batch-transform jobs for the triage model (SDK v2 HuggingFace estimator).
+r"""SageMaker training and batch-transform jobs for the triage model (SDK v2 HuggingFace estimator).
 
     python scripts/launch_sagemaker.py train --sagemaker-config configs/sagemaker/gpu_single.yaml \
         --config configs/train/distilbert-multilingual.yaml --data s3://bucket/etl/2024-05-31/r1 [--dry-run]

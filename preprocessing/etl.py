@@ -1,4 +1,4 @@
-"""Raw twcs CSV -> labeled, conversation-grouped train/validation/test Parquet.
+r"""Raw twcs CSV -> labeled, conversation-grouped train/validation/test Parquet.
 
     python -m preprocessing.etl --config configs/preprocess/default.yaml \
         --input raw.csv --output runs/etl [--run-date 2024-05-31] [--run-id r1] [key=value ...]
@@ -31,12 +31,11 @@ from preprocessing.labeling import RuleSet, load_rules, spark_label
 from preprocessing.provenance import git_commit, versions
 from preprocessing.reading import InputError, duplicate_rows, mark_duplicates, read_raw, split_csv, validate
 from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
-from preprocessing.schema import PREPARED_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, SPLITS, describe_prepared
+from preprocessing.schema import (LENGTH_BINS, PREPARED_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, SPLITS,
+                                  describe_prepared)
 from preprocessing.session import get_spark
 from preprocessing.text import spark_clean_from_model_text, spark_model_text
 
-# Character-length bins of `text`; inference compares its inputs against them (PSI).
-LENGTH_BINS = (0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000)
 # Parquet's dictionary encoding pays only on repeated values. Ids and texts
 # are nearly all distinct, so for them it only costs time (hashing every value
 # until the dictionary overflows); these columns keep it.

@@ -51,6 +51,10 @@ REASONS = (
 
 SPLITS = ("train", "validation", "test")
 
+# Character-length bins of `text` in the manifest's per-split histograms;
+# inference compares its inputs against them (PSI drift check).
+LENGTH_BINS = (0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000)
+
 
 def spark_prepared_schema():
     """The prepared schema as a Spark StructType (created_at as TimestampType)."""

@@ -1,4 +1,4 @@
-"""Launch the triage model on SageMaker: a training job, or a batch transform with a trained model.
+r"""Launch the triage model on SageMaker: a training job, or a batch transform with a trained model.
 
     python scripts/launch_sagemaker.py train --sagemaker-config configs/sagemaker/gpu_single.yaml \
         --config configs/train/distilbert-multilingual.yaml --data s3://bucket/etl/2024-05-31/r1 \
