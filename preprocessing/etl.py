@@ -147,8 +147,9 @@ def _outcomes(spark: SparkSession, cfg: EtlConfig, checked: DataFrame) -> tuple[
 def _outcomes_on_driver(spark: SparkSession, checked: DataFrame) -> tuple[DataFrame, DataFrame, dict]:
     """`_outcomes` with duplicates and roots in numpy: (row, id, parent) pairs come over as Arrow.
 
-    Only the small (row, conversation_id) table goes back, as a broadcast, so
-    the full rows never shuffle.
+    Only small (row, ...) tables go back, as broadcasts, so the full rows never
+    shuffle. Most customer messages start their own conversation, so only the
+    others (replies further down a chain) are sent, with their root.
     """
     t = checked.select("_row", "tweet_id_n", "parent_id", "inbound_b", "reason").toArrow()
     rows, ids = t["_row"].to_numpy(), t["tweet_id_n"].fill_null(0).to_numpy()
@@ -160,12 +161,16 @@ def _outcomes_on_driver(spark: SparkSession, checked: DataFrame) -> tuple[DataFr
     pointers = np.where(t["parent_id"].is_null().to_numpy(zero_copy_only=False), ids, pointers)
     roots = driver_roots(ids[keep], pointers[keep])
     inbound = t["inbound_b"].fill_null(False).to_numpy(zero_copy_only=False)[keep]
-    keys = spark.createDataFrame(pa.table({"_row": rows[keep][inbound], "conversation_id": roots[inbound]}))
+    follow_up = inbound & (roots != ids[keep])
+    keys = spark.createDataFrame(pa.table({"_row": rows[keep][follow_up], "root": roots[follow_up]}))
     # Filtering first (pushed into the Parquet scan) halves the rows that probe the broadcast.
-    customers = checked.where(F.col("reason").isNull() & F.col("inbound_b")).join(F.broadcast(keys), "_row")
+    customers = checked.where(F.col("reason").isNull() & F.col("inbound_b"))
+    customers = customers.join(F.broadcast(keys), "_row", "left").withColumn(
+        "conversation_id", F.coalesce(F.col("root"), F.col("tweet_id_n"))).drop("root")
     quarantine = checked
     if dup.any():
         dups = spark.createDataFrame(pa.table({"_row": rows[dup], "_dup": np.ones(int(dup.sum()), dtype=bool)}))
+        customers = customers.join(F.broadcast(dups.select("_row")), "_row", "left_anti")
         quarantine = checked.join(F.broadcast(dups), "_row", "left").withColumn(
             "reason", F.when(F.col("_dup"), F.lit("duplicate_tweet_id")).otherwise(F.col("reason")))
     by_reason = {r["values"]: r["counts"] for r in t["reason"].drop_null().value_counts().to_pylist()}
