@@ -79,7 +79,8 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
             writer = writer.option(f"parquet.enable.dictionary#{column}", "true")
         writer.parquet(f"{staging}/by_split")
         clock.lap("prepare_write_s")
-        stats = _split_stats(spark.read.parquet(f"{staging}/by_split"))
+        on_driver = counts["input_rows"] <= cfg.conversations.driver_max_rows
+        stats = _split_stats(spark.read.parquet(f"{staging}/by_split"), on_driver)
         _move_splits(fs, staging)
         fs.delete(f"{staging}/parsed")  # parse cache: every reader of it has run
         manifest = _manifest(cfg, rules, run_date, run_id, final, counts, stats, spark)
@@ -228,8 +229,13 @@ def _prepare(customers: DataFrame, cfg: EtlConfig, rules: RuleSet) -> DataFrame:
     return out.withColumn("label", label).withColumn("split", assign_split(F.col("conversation_id"), cfg.split))
 
 
-def _split_stats(prepared: DataFrame) -> dict:
-    """Rows, labels, conversations and text-length histogram per split, from the written shards."""
+def _split_stats(prepared: DataFrame, on_driver: bool) -> dict:
+    """Rows, labels, conversations and text-length histogram per split, from the written shards.
+
+    `on_driver`: the ids already fit on the driver (see `_outcomes`), so the
+    distinct conversations are counted there from two Arrow columns instead
+    of with a shuffle.
+    """
     length_bin = F.lit(LENGTH_BINS[-1])
     for edge in reversed(LENGTH_BINS[1:]):
         length_bin = F.when(F.col("chars") < edge, F.lit(LENGTH_BINS[LENGTH_BINS.index(edge) - 1])).otherwise(length_bin)
@@ -238,7 +244,12 @@ def _split_stats(prepared: DataFrame) -> dict:
     rows = with_chars.groupBy("split", "label", "rule_label", length_bin.alias("len_bin")).agg(
         F.count(F.lit(1)).alias("n")
     ).collect()
-    convs = dict(prepared.groupBy("split").agg(F.countDistinct("conversation_id")).collect())
+    if on_driver:
+        t = prepared.select("split", "conversation_id").toArrow()
+        split, conv = t["split"].to_numpy(zero_copy_only=False), t["conversation_id"].to_numpy()
+        convs = {s: len(np.unique(conv[split == s])) for s in SPLITS}
+    else:
+        convs = dict(prepared.groupBy("split").agg(F.countDistinct("conversation_id")).collect())
     stats = {s: {"rows": 0, "conversations": convs.get(s, 0), "labels": {}, "text_length_chars": {}, "pairs": {}} for s in SPLITS}
     for r in rows:
         s = stats[r["split"]]

@@ -53,3 +53,6 @@ def test_driver_and_spark_conversation_roots_agree(spark, tmp_path):
     conv = dict(zip(kept.tweet_id, kept.conversation_id))
     assert conv[1] == conv[3] == conv[5] == 1 and conv[7] == conv[8] == 99 and conv[159] == 100  # a 60-deep chain
     assert quarantine.author_id.tolist() == ["c9"]
+    # Conversations per split: counted from Arrow on the driver path, by a Spark shuffle on the other.
+    assert driver["splits"] == joins["splits"]
+    assert sum(s["conversations"] for s in driver["splits"].values()) == kept.conversation_id.nunique() == 3
