@@ -63,7 +63,10 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
     try:
         checked = _parse_once(spark, cfg, rules, staging, fs)
         clock.lap("parse_validate_s")
-        quarantine, customers, counts = _outcomes(spark, cfg, checked)
+        # Ids up to this many rows go to the driver (numpy) for duplicates, roots and
+        # conversation counts; beyond it, Spark joins do the same work.
+        on_driver = checked.count() <= cfg.conversations.driver_max_rows  # Parquet footers only: no scan
+        quarantine, customers, counts = _outcomes(spark, checked, on_driver)
         clock.lap("conversations_s")
         if counts["input_rows"] == 0:
             raise InputError(f"input has a header but no data rows: {cfg.input}; pass a file with at least one row")
@@ -79,7 +82,6 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
             writer = writer.option(f"parquet.enable.dictionary#{column}", "true")
         writer.parquet(f"{staging}/by_split")
         clock.lap("prepare_write_s")
-        on_driver = counts["input_rows"] <= cfg.conversations.driver_max_rows
         stats = _split_stats(spark.read.parquet(f"{staging}/by_split"), on_driver)
         _move_splits(fs, staging)
         fs.delete(f"{staging}/parsed")  # parse cache: every reader of it has run
@@ -135,9 +137,9 @@ def _local_dir(path: str) -> str | None:
     return None if "://" in path else path
 
 
-def _outcomes(spark: SparkSession, cfg: EtlConfig, checked: DataFrame) -> tuple[DataFrame, DataFrame, dict]:
+def _outcomes(spark: SparkSession, checked: DataFrame, on_driver: bool) -> tuple[DataFrame, DataFrame, dict]:
     """(quarantined rows, kept customer rows with their conversation_id, source counts)."""
-    if checked.count() <= cfg.conversations.driver_max_rows:  # Parquet footers only: no scan
+    if on_driver:
         return _outcomes_on_driver(spark, checked)
     marked = mark_duplicates(checked)
     valid = marked.where(F.col("reason").isNull())
@@ -232,7 +234,7 @@ def _prepare(customers: DataFrame, cfg: EtlConfig, rules: RuleSet) -> DataFrame:
 def _split_stats(prepared: DataFrame, on_driver: bool) -> dict:
     """Rows, labels, conversations and text-length histogram per split, from the written shards.
 
-    `on_driver`: the ids already fit on the driver (see `_outcomes`), so the
+    `on_driver`: the ids already fit on the driver (as in `_outcomes`), so the
     distinct conversations are counted there from two Arrow columns instead
     of with a shuffle.
     """
