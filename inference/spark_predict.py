@@ -108,11 +108,10 @@ def _length_counts(frame, bins: list[int]) -> dict[str, int]:
     """Model-text length histogram in the ETL manifest's bins, computed by Spark."""
     from pyspark.sql import functions as F
 
-    length = F.length(F.coalesce(F.col("text"), F.lit("")))
-    bucket = F.lit(bins[-1])
-    for lower, upper in reversed(list(zip(bins, bins[1:]))):
-        bucket = F.when(length < upper, F.lit(lower)).otherwise(bucket)
-    rows = frame.groupBy(bucket.alias("bin")).count().collect()
+    from preprocessing.schema import spark_length_bin
+
+    chars = frame.select(F.length(F.coalesce(F.col("text"), F.lit(""))).alias("chars"))
+    rows = chars.groupBy(spark_length_bin(F.col("chars"), bins).alias("bin")).count().collect()
     return {str(r["bin"]): r["count"] for r in sorted(rows, key=lambda r: r["bin"])}
 
 

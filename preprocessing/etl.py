@@ -32,7 +32,7 @@ from preprocessing.provenance import git_commit, versions
 from preprocessing.reading import InputError, duplicate_rows, mark_duplicates, read_raw, split_csv, validate
 from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
 from preprocessing.schema import (LENGTH_BINS, PREPARED_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, SPLITS,
-                                  describe_prepared)
+                                  describe_prepared, spark_length_bin)
 from preprocessing.session import get_spark
 from preprocessing.text import spark_clean_from_model_text, spark_model_text
 
@@ -238,12 +238,8 @@ def _split_stats(prepared: DataFrame, on_driver: bool) -> dict:
     distinct conversations are counted there from two Arrow columns instead
     of with a shuffle.
     """
-    length_bin = F.lit(LENGTH_BINS[-1])
-    for edge in reversed(LENGTH_BINS[1:]):
-        length_bin = F.when(F.col("chars") < edge, F.lit(LENGTH_BINS[LENGTH_BINS.index(edge) - 1])).otherwise(length_bin)
-    # The length once per row, not once per bin edge.
     with_chars = prepared.select("split", "label", "rule_label", F.length("text").alias("chars"))
-    rows = with_chars.groupBy("split", "label", "rule_label", length_bin.alias("len_bin")).agg(
+    rows = with_chars.groupBy("split", "label", "rule_label", spark_length_bin(F.col("chars")).alias("len_bin")).agg(
         F.count(F.lit(1)).alias("n")
     ).collect()
     if on_driver:

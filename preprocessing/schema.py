@@ -56,6 +56,20 @@ SPLITS = ("train", "validation", "test")
 LENGTH_BINS = (0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000)
 
 
+def spark_length_bin(chars, bins=LENGTH_BINS):
+    """Spark Column: the lower edge of the bin holding `chars` (a character-count column).
+
+    The Spark twin of `inference.drift.length_histogram`'s binning; pass a
+    column computed once, not `length(text)`, which each branch would recompute.
+    """
+    from pyspark.sql import functions as F
+
+    out = F.lit(bins[-1])
+    for lower, upper in reversed(list(zip(bins, bins[1:]))):
+        out = F.when(chars < upper, F.lit(lower)).otherwise(out)
+    return out
+
+
 def spark_prepared_schema():
     """The prepared schema as a Spark StructType (created_at as TimestampType)."""
     from pyspark.sql import types as T
