@@ -124,6 +124,9 @@ def test_gold_column_labels_and_rule_agreement(spark, tmp_path):
     assert m["rule_agreement_with_gold"]["accuracy"] == round(agree / len(gold), 4)
     labels = pd.concat([read_split(Path(m["path"]), s) for s in ("train", "validation", "test")])
     assert dict(zip(labels.tweet_id.astype(str), labels.label)) == dict(zip(gold.tweet_id, gold.gold_label))
+    # The agreement counted by a Spark job (the route for runs too big for the driver) is the same.
+    joins = run_etl(spark, tmp_path / "joins", ["run_id=gold", "conversations.driver_max_rows=0"], config="configs/preprocess/gold.yaml")
+    assert joins["rule_agreement_with_gold"] == m["rule_agreement_with_gold"] and joins["splits"] == m["splits"]
 
 
 def test_missing_column_fails_with_the_fix_and_leaves_nothing(tmp_path):

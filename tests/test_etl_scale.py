@@ -56,3 +56,19 @@ def test_driver_and_spark_conversation_roots_agree(spark, tmp_path):
     # Conversations per split: counted from Arrow on the driver path, by a Spark shuffle on the other.
     assert driver["splits"] == joins["splits"]
     assert sum(s["conversations"] for s in driver["splits"].values()) == kept.conversation_id.nunique() == 3
+
+
+def test_split_stats_on_the_driver_equal_the_spark_job(spark, tmp_path):
+    # Local runs count the written shards with pyarrow on the driver; others with a Spark job.
+    raw = tmp_path / "raw.csv"
+    generate(rows=3000, seed=5, output=raw)
+    driver = run_etl(spark, tmp_path / "a", [f"input={raw}", "run_id=x"])
+    joins = run_etl(spark, tmp_path / "b", [f"input={raw}", "run_id=x", "conversations.driver_max_rows=0"])
+    assert driver["splits"] == joins["splits"]
+    train = driver["splits"]["train"]
+    assert len(train["text_length_chars"]) >= 5 and set(train["labels"]) == {"critical", "non_critical"}
+    kept, _ = _published(driver)
+    for split, st in driver["splits"].items():
+        part = kept[kept.split == split]
+        assert st["rows"] == len(part) and st["conversations"] == part.conversation_id.nunique()
+        assert st["labels"] == part.label.value_counts().to_dict()
