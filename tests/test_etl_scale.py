@@ -40,12 +40,14 @@ def test_driver_and_spark_conversation_roots_agree(spark, tmp_path):
             ["5", "c1", "True", WHEN, "any news?", "", "4"],
             ["7", "c2", "True", WHEN, "same problem here", "", "99"],
             ["8", "c3", "True", WHEN, "me too", "", "99"],
-            ["3", "c9", "True", WHEN, "a repeated id", "", "1"]]
+            ["3.0", "c9", "true", WHEN, "a repeated id", "", "1"]]  # same id, written differently
     rows += [[str(100 + i), f"u{i}", "True", WHEN, f"message number {i}", "", str(99 + i) if i else ""]
              for i in range(60)]
     raw = write_csv(tmp_path / "chain.csv", rows)
     driver = run_etl(spark, tmp_path / "a", [f"input={raw}", "run_id=x"])
-    joins = run_etl(spark, tmp_path / "b", [f"input={raw}", "run_id=x", "conversations.driver_max_rows=0"])
+    # The second run also pre-splits the file, so its quarantine restores source_file from the input path.
+    joins = run_etl(spark, tmp_path / "b", [f"input={raw}", "run_id=x", "conversations.driver_max_rows=0",
+                                            "split_input_min_bytes=0"])
     assert driver["counts"] == joins["counts"] and driver["counts"]["quarantined_by_reason"] == {"duplicate_tweet_id": 1}
     kept, quarantine = _published(driver)
     pd.testing.assert_frame_equal(kept, _published(joins)[0])
@@ -53,6 +55,10 @@ def test_driver_and_spark_conversation_roots_agree(spark, tmp_path):
     conv = dict(zip(kept.tweet_id, kept.conversation_id))
     assert conv[1] == conv[3] == conv[5] == 1 and conv[7] == conv[8] == 99 and conv[159] == 100  # a 60-deep chain
     assert quarantine.author_id.tolist() == ["c9"]
+    # A duplicate is found after staging, which keeps only what parsing cannot restore: its raw fields come back.
+    dup = quarantine.iloc[0]
+    assert (dup.tweet_id, dup.inbound, dup.in_response_to_tweet_id, dup.created_at) == ("3.0", "true", "1", WHEN)
+    assert dup.source_file == raw.resolve().as_uri() and dup.raw_record is None
     # Conversations per split: counted from Arrow on the driver path, by a Spark shuffle on the other.
     assert driver["splits"] == joins["splits"]
     assert sum(s["conversations"] for s in driver["splits"].values()) == kept.conversation_id.nunique() == 3
