@@ -172,3 +172,16 @@ def test_spark_submit_runs_the_same_file(tmp_path):
     manifest = json.loads((tmp_path / "2024-03-03" / "submit" / "manifest.json").read_text())
     assert manifest["counts"]["customer_rows"] == 49
     assert (tmp_path / "2024-03-03" / "submit" / "_SUCCESS").exists()
+
+
+def test_text_length_limit_counts_characters_not_bytes(spark, tmp_path):
+    # "ñandú" is 5 characters in 7 bytes; blank text of any kind is empty.
+    rows = [["1", "a", "True", WHEN, "ñandú", "", ""], ["2", "a", "True", WHEN, "ñandús", "", ""],
+            ["3", "a", "True", WHEN, "abcdef", "", ""], ["4", "a", "True", WHEN, "   ", "", ""],
+            ["5", "a", "True", WHEN, "abcde", "", ""]]
+    raw = write_csv(tmp_path / "len.csv", rows)
+    m = run_etl(spark, tmp_path / "out", [f"input={raw}", "run_id=x", "max_text_chars=5"])
+    assert m["counts"]["quarantined_by_reason"] == {"empty_text": 1, "text_too_long": 2}
+    run = Path(m["path"])
+    kept = pd.concat([read_split(run, s) for s in ("train", "validation", "test") if any((run / s).iterdir())])
+    assert sorted(kept.text) == ["abcde", "ñandú"]
