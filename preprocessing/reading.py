@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 import os
 from pathlib import Path
 
@@ -133,41 +134,50 @@ def split_csv(path: str, out_dir: str, parts: int, min_bytes: int) -> list[str] 
         return None
     if os.path.getsize(local) < max(min_bytes, 1):
         return None
-    data = np.memmap(local, dtype=np.uint8, mode="r")
-    ends = _record_ends(data)
-    if ends is None or len(ends) < 2:
-        return None
-    header = data[: ends[0] + 1]
-    body_ends = ends[1:]
-    targets = ends[0] + 1 + (len(data) - ends[0] - 1) * np.arange(1, parts) // parts
-    cuts = np.unique(body_ends[np.minimum(np.searchsorted(body_ends, targets), len(body_ends) - 1)] + 1)
-    bounds = [int(ends[0]) + 1, *[int(c) for c in cuts if c < len(data)], len(data)]
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    files = []
-    for k, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
-        if stop > start:
-            files.append(f"{out_dir}/chunk-{k:05d}.csv")
-            with open(files[-1], "wb") as fh:
-                fh.write(memoryview(header))
-                fh.write(memoryview(data[start:stop]))
+    with open(local, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        bounds = _chunk_bounds(mm, parts)
+        if bounds is None:
+            return None
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        files = []
+        with memoryview(mm) as view:  # slices without copies
+            for k, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+                files.append(f"{out_dir}/chunk-{k:05d}.csv")
+                with open(files[-1], "wb") as out:
+                    out.write(view[: bounds[0]])  # the header line
+                    out.write(view[start:stop])
     return files if len(files) > 1 else None
 
 
-def _record_ends(data: np.ndarray) -> np.ndarray | None:
-    """Positions of the newlines that end a record, or None for quoting the scan does not model."""
-    n = len(data)
-    cr = np.flatnonzero(data == 13)
-    if n == 0 or (len(cr) and (cr[-1] == n - 1 or not (data[cr + 1] == 10).all())):
-        return None  # bare \r line breaks: leave them to Spark's own detection
-    q = np.flatnonzero(data == 34)
-    newlines = np.flatnonzero(data == 10)
-    spans = _quoted_spans(data, q)
+def _chunk_bounds(mm: mmap.mmap, parts: int) -> list[int] | None:
+    """[body start, cut, ..., end of file]: each cut is the first record end after 1/parts of the body."""
+    data = np.frombuffer(mm, dtype=np.uint8)
+    try:
+        if mm.find(b"\r") != -1:  # memchr speed: most files have no \r at all
+            cr = np.flatnonzero(data == 13)
+            if cr[-1] == len(data) - 1 or not (data[cr + 1] == 10).all():
+                return None  # bare \r line breaks: leave them to Spark's own detection
+        spans = _quoted_spans(data, np.flatnonzero(data == 34))
+    finally:
+        del data  # the mmap cannot close while numpy holds its buffer
     if spans is None:
         return None
-    opens, closes = spans
-    i = np.searchsorted(opens, newlines, side="right") - 1
-    inside = (i >= 0) & (newlines < closes[np.maximum(i, 0)])
-    return newlines[~inside]
+    header_end = _record_end_after(mm, *spans, 0)
+    if header_end is None:
+        return None
+    body = len(mm) - header_end - 1
+    cuts = [_record_end_after(mm, *spans, header_end + 1 + body * k // parts) for k in range(1, parts)]
+    return sorted({header_end + 1, *[c + 1 for c in cuts if c is not None and c + 1 < len(mm)], len(mm)})
+
+
+def _record_end_after(mm: mmap.mmap, opens: np.ndarray, closes: np.ndarray, pos: int) -> int | None:
+    """Position of the first newline at or after `pos` outside every quoted span, or None."""
+    while (nl := mm.find(b"\n", pos)) != -1:
+        i = int(np.searchsorted(opens, nl, side="right")) - 1
+        if i < 0 or nl >= closes[i]:
+            return nl
+        pos = int(closes[i])  # skip past the quoted field that holds this newline
+    return None
 
 
 def _quoted_spans(data: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

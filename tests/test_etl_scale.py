@@ -78,3 +78,29 @@ def test_split_stats_on_the_driver_equal_the_spark_job(spark, tmp_path):
         part = kept[kept.split == split]
         assert st["rows"] == len(part) and st["conversations"] == part.conversation_id.nunique()
         assert st["labels"] == part.label.value_counts().to_dict()
+
+
+def _records(path) -> list[list[str]]:
+    import csv
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+def test_split_csv_cuts_only_between_records(tmp_path):
+    # Every text holds quoted newlines (and a "" escape), so most cut targets land inside a field.
+    header = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id"
+    body = "".join(f'{i},u{i},True,{WHEN},"line one\nline ""two""\n\nend {i}",,\n' for i in range(200))
+    for name, eol in (("lf", "\n"), ("crlf", "\r\n")):
+        raw = tmp_path / f"{name}.csv"
+        raw.write_bytes((header + "\n" + body).replace("\n", eol).encode())
+        chunks = split_csv(str(raw), str(tmp_path / name), 7, 0)
+        assert len(chunks) == 7
+        parts = [_records(c) for c in chunks]
+        assert all(p[0] == header.split(",") for p in parts)  # each chunk starts with the header
+        assert [r for p in parts for r in p[1:]] == _records(raw)[1:]  # and no record is cut or lost
+    bare_cr = tmp_path / "cr.csv"
+    bare_cr.write_bytes((header + "\n" + body).replace("\n", "\r").encode())
+    assert split_csv(str(bare_cr), str(tmp_path / "cr"), 2, 0) is None  # left to Spark
+    only_header = tmp_path / "h.csv"
+    only_header.write_text(header + "\n")
+    assert split_csv(str(only_header), str(tmp_path / "h"), 2, 0) is None
