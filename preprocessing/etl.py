@@ -30,7 +30,7 @@ from pyspark.sql import functions as F
 from preprocessing.config import EtlConfig
 from preprocessing.configfile import to_dict
 from preprocessing.conversations import assign_split, conversation_roots, driver_roots
-from preprocessing.driver_tables import local_dir, read_columns, to_spark
+from preprocessing.driver_tables import count_rows, local_dir, read_columns, to_spark
 from preprocessing.labeling import RuleSet, load_rules, spark_label
 from preprocessing.provenance import git_commit, versions
 from preprocessing.reading import InputError, duplicate_rows, mark_duplicates, read_raw, split_csv, validate
@@ -69,7 +69,7 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
         clock.lap("parse_validate_s")
         # Ids up to this many rows go to the driver (numpy) for duplicates, roots and
         # conversation counts; beyond it, Spark joins do the same work.
-        on_driver = checked.count() <= cfg.conversations.driver_max_rows  # Parquet footers only: no scan
+        on_driver = count_rows(spark, f"{staging}/parsed") <= cfg.conversations.driver_max_rows  # footers only
         quarantine, customers, counts = _outcomes(spark, checked, staging, on_driver)
         clock.lap("conversations_s")
         if counts["input_rows"] == 0:

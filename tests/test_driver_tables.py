@@ -3,7 +3,7 @@ import pyarrow as pa
 import pytest
 
 from preprocessing import driver_tables
-from preprocessing.driver_tables import local_dir, read_columns, to_spark
+from preprocessing.driver_tables import count_rows, local_dir, read_columns, to_spark
 
 
 def test_local_dir_only_for_the_local_file_system(spark, tmp_path):
@@ -25,6 +25,7 @@ def test_both_routes_move_the_same_tables(spark, tmp_path, monkeypatch, local):
     assert to_spark(spark, table.slice(0, 0), str(tmp_path / "keys")).count() == 0
 
     df.write.parquet(str(tmp_path / "out"))
+    assert count_rows(spark, str(tmp_path / "out")) == 5
     back = read_columns(spark, str(tmp_path / "out"), ["root", "_row"])
     assert back.column_names == ["root", "_row"]
     assert sorted(zip(*back.to_pydict().values())) == sorted(zip(table["root"].to_pylist(), table["_row"].to_pylist()))
