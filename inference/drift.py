@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 
-import numpy as np
+from preprocessing.schema import LENGTH_BINS, length_histogram  # noqa: F401  (length_histogram: re-exported)
 
 EPSILON = 1e-4
 log = logging.getLogger(__name__)
@@ -32,20 +32,8 @@ def psi(expected: dict[str, int], actual: dict[str, int]) -> float | None:
     return value
 
 
-def length_histogram(lengths_chars: np.ndarray, bins: list[int]) -> dict[str, int]:
-    """Counts per bin, keyed by the bin's lower edge as a string (the ETL manifest's form).
-
-    Bin k holds bins[k] <= length < bins[k+1]; the last bin is open-ended.
-    """
-    idx = np.clip(np.searchsorted(np.asarray(bins), lengths_chars, side="right") - 1, 0, len(bins) - 1)
-    counts = np.bincount(idx, minlength=len(bins))
-    return {str(bins[i]): int(c) for i, c in enumerate(counts) if c}
-
-
 def etl_length_bins() -> list[int]:
     """The ETL's bins, for runs whose model has no training manifest to take them from."""
-    from preprocessing.schema import LENGTH_BINS
-
     return list(LENGTH_BINS)
 
 

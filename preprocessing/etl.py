@@ -36,7 +36,7 @@ from preprocessing.provenance import git_commit, versions
 from preprocessing.reading import InputError, duplicate_rows, mark_duplicates, read_raw, split_csv, validate
 from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
 from preprocessing.schema import (LENGTH_BINS, PREPARED_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, SPLITS,
-                                  describe_prepared, spark_length_bin)
+                                  describe_prepared, length_histogram, spark_length_bin)
 from preprocessing.session import get_spark
 from preprocessing.text import spark_clean_from_model_text, spark_model_text
 
@@ -262,15 +262,12 @@ def _split_stats(spark: SparkSession, by_split: str, on_driver: bool) -> dict:
 def _split_stats_on_driver(folder: str) -> dict:
     """One split's `_split_stats`, streamed from its local shards (no folder: no rows)."""
     rows, labels, lengths, pairs, conversations = 0, Counter(), Counter(), Counter(), [np.zeros(0, dtype=np.int64)]
-    edges = np.asarray(LENGTH_BINS)
     batches = ds.dataset(folder, format="parquet").to_batches(
         columns=["label", "rule_label", "text", "conversation_id"]) if Path(folder).is_dir() else []
     for b in batches:
         rows += b.num_rows
         labels.update(_value_counts(b["label"]))
-        chars = pc.utf8_length(b["text"]).to_numpy()  # code points, as Spark's length()
-        bins, counts = np.unique(edges[np.searchsorted(edges, chars, side="right") - 1], return_counts=True)
-        lengths.update({str(k): int(n) for k, n in zip(bins, counts)})
+        lengths.update(length_histogram(pc.utf8_length(b["text"]).to_numpy()))  # code points, as Spark's length()
         pairs.update(_value_counts(pc.binary_join_element_wise(b["label"], b["rule_label"], "|")))
         conversations.append(b["conversation_id"].to_numpy())
     return {"rows": rows, "conversations": len(np.unique(np.concatenate(conversations))), "labels": dict(labels),

@@ -5,6 +5,7 @@ the ETL writes, and `modeling.data` / `inference` read, the same columns.
 """
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 
 # Canonical names of the raw twcs columns (the input header may differ: see
@@ -56,11 +57,21 @@ SPLITS = ("train", "validation", "test")
 LENGTH_BINS = (0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000)
 
 
+def length_histogram(lengths_chars: np.ndarray, bins=LENGTH_BINS) -> dict[str, int]:
+    """Counts per bin, keyed by the bin's lower edge as a string (the ETL manifest's form).
+
+    Bin k holds bins[k] <= length < bins[k+1]; the last bin is open-ended.
+    """
+    idx = np.clip(np.searchsorted(np.asarray(bins), lengths_chars, side="right") - 1, 0, len(bins) - 1)
+    counts = np.bincount(idx, minlength=len(bins))
+    return {str(bins[i]): int(c) for i, c in enumerate(counts) if c}
+
+
 def spark_length_bin(chars, bins=LENGTH_BINS):
     """Spark Column: the lower edge of the bin holding `chars` (a character-count column).
 
-    The Spark twin of `inference.drift.length_histogram`'s binning; pass a
-    column computed once, not `length(text)`, which each branch would recompute.
+    The Spark twin of `length_histogram`'s binning; pass a column computed
+    once, not `length(text)`, which each branch would recompute.
     """
     from pyspark.sql import functions as F
 
