@@ -11,9 +11,9 @@ row with its raw fields and a reason), manifest.json, and _SUCCESS last.
 from __future__ import annotations
 
 import math
-from collections import Counter
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -176,7 +176,7 @@ def _outcomes_on_driver(spark: SparkSession, checked: DataFrame, staging: str) -
         customers = customers.join(F.broadcast(dups.select("_row")), "_row", "left_anti")
         quarantine = checked.join(F.broadcast(dups), "_row", "left").withColumn(
             "reason", F.when(F.col("_dup"), F.lit("duplicate_tweet_id")).otherwise(F.col("reason")))
-    by_reason = {r["values"]: r["counts"] for r in t["reason"].drop_null().value_counts().to_pylist()}
+    by_reason = _value_counts(t["reason"].drop_null())
     if dup.any():
         by_reason["duplicate_tweet_id"] = int(dup.sum())
     counts = {"customer_rows": int(inbound.sum()), "company_rows": int((~inbound).sum()),
