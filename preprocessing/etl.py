@@ -35,7 +35,7 @@ from preprocessing.labeling import RuleSet, load_rules, spark_label
 from preprocessing.provenance import git_commit, versions
 from preprocessing.reading import InputError, duplicate_rows, mark_duplicates, read_raw, split_csv, validate
 from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
-from preprocessing.schema import (LENGTH_BINS, PREPARED_COLUMNS, QUARANTINE_COLUMNS, RAW_COLUMNS, SPLITS,
+from preprocessing.schema import (LENGTH_BINS, PREPARED_COLUMNS, QUARANTINE_COLUMNS, SPLITS,
                                   describe_prepared, length_histogram, spark_length_bin)
 from preprocessing.session import get_spark
 from preprocessing.text import spark_clean_from_model_text, spark_model_text

@@ -139,10 +139,11 @@ def spark_label(rules: RuleSet, clean_col):
     # Built inside-out so the highest-priority class is the outermost `when`.
     for name, pattern in reversed(rules.class_patterns()):
         out = F.when(text.rlike(pattern), F.lit(name)).otherwise(out)
-    if rules.ignore_phrases and rules.any_class_pattern():
+    any_class = rules.any_class_pattern()
+    if rules.ignore_phrases and any_class:
         # Blanking harmless phrases only ever removes keyword matches (it leaves
         # a space, never a new word), so a row no keyword matches before it keeps
         # the default: most rows skip the blanking replace. Inside the `when`
         # branch, Spark evaluates the chain only for the rows that reach it.
-        out = F.when(padded.rlike(rules.any_class_pattern()), out).otherwise(F.lit(rules.default_label))
+        out = F.when(padded.rlike(any_class), out).otherwise(F.lit(rules.default_label))
     return out

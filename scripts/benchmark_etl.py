@@ -177,7 +177,9 @@ def fingerprint(spark, path: str) -> tuple[int, int]:
 def customer_ids(spark, path: str, etl: bool) -> set:
     from pyspark.sql import functions as F
 
-    paths = [f"{path}/{s}" for s in ("train", "validation", "test")] if etl else [path]
+    from preprocessing.schema import SPLITS
+
+    paths = [f"{path}/{s}" for s in SPLITS] if etl else [path]
     return {r[0] for r in spark.read.parquet(*paths).select(F.col("tweet_id").cast("bigint")).collect()}
 
 
@@ -203,15 +205,16 @@ def measure(spark, raw: str, work: Path, repeats: int, variants: tuple[str, ...]
     outputs = {name: rs[-1][2] for name, rs in runs.items()}
     ids = {name: customer_ids(spark, out["path"] if name == "etl" else out, name == "etl")
            for name, out in outputs.items()}
-    reference = next(iter(ids.values()))
+    first, reference = next(iter(ids.items()))
     for name, kept in ids.items():
         if kept != reference:
-            raise SystemExit(f"customer rows differ: {name} kept {len(kept):,}, {next(iter(ids))} {len(reference):,}")
+            raise SystemExit(f"customer rows differ: {name} kept {len(kept):,}, {first} {len(reference):,}; "
+                             f"only {name} {len(kept - reference):,}, only {first} {len(reference - kept):,}")
     prints = {name: fingerprint(spark, out) for name, out in outputs.items() if name != "etl"}
     if len(set(prints.values())) > 1:
         raise SystemExit(f"the prototype-logic variants wrote different tables: {prints}")
     results = {"customer_rows": len(reference), "repeats": repeats,
-               "cores": spark.sparkContext.defaultParallelism, "spark": spark.version, "fingerprints": prints}
+               "cores": cores, "spark": spark.version, "fingerprints": prints}
     for name, rs in runs.items():
         walls = [r[0] for r in rs]
         results[name] = {"wall_s": round(statistics.median(walls), 2), "runs_s": [round(w, 2) for w in walls],
