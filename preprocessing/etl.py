@@ -40,10 +40,11 @@ from preprocessing.schema import (LENGTH_BINS, PREPARED_COLUMNS, QUARANTINE_COLU
 from preprocessing.session import get_spark
 from preprocessing.text import spark_clean_from_model_text, spark_model_text
 
-# Parquet's dictionary encoding pays only on repeated values. Ids and texts
-# are nearly all distinct, so for them it only costs time (hashing every value
-# until the dictionary overflows); these columns keep it.
-DICTIONARY_COLUMNS = ("author_id", "label", "rule_label")
+# Parquet's dictionary encoding pays only on repeated values. Ids, authors and
+# texts are mostly distinct (1M generated rows: 342,000 authors among 528,000
+# customer messages), so for them it only costs time, hashing every value until
+# the dictionary overflows; only the label columns keep it.
+DICTIONARY_COLUMNS = ("label", "rule_label")
 
 
 class ReconciliationError(RuntimeError):

@@ -33,6 +33,9 @@ def test_spark_renders_the_same_steps(spark):
     sample = pd.read_csv(FIXTURES / "twcs_sample.csv", dtype=str, keep_default_na=False)["clean_text"].tolist()
     raws = [c[0] for c in CASES] + sample + ["multi\r\nline\u00a0nbsp", "tab\u200bzero width", "e\u0301 combining",
                                          "don`t won't it’s ÉL ´ñ´", "İstanbul ❤️ café", "sep\x1cfield\x1f "]
+    # Every character either engine calls whitespace, one per gap (Java's \s set is not Python's).
+    spaces = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+    raws += ["".join(f"w{i}{ch}" for i, ch in enumerate(spaces)), "\x1c \x1d\u3000\x1e\x85x"]
     df = spark.createDataFrame([(r,) for r in raws], "raw string")
     got = df.select(spark_model_text(df.raw).alias("m"), spark_clean_text(df.raw).alias("c")).collect()
     assert [r.m for r in got] == [model_text(r) for r in raws]
