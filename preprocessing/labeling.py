@@ -134,16 +134,33 @@ def spark_label(rules: RuleSet, clean_col):
     from pyspark.sql import functions as F
 
     padded = F.concat(F.lit(" "), clean_col, F.lit(" "))
-    text = F.regexp_replace(padded, rules.ignore_pattern(), " ") if rules.ignore_phrases else padded
-    out = F.lit(rules.default_label)
-    # Built inside-out so the highest-priority class is the outermost `when`.
-    for name, pattern in reversed(rules.class_patterns()):
-        out = F.when(text.rlike(pattern), F.lit(name)).otherwise(out)
+    default = F.lit(rules.default_label)
     any_class = rules.any_class_pattern()
-    if rules.ignore_phrases and any_class:
-        # Blanking harmless phrases only ever removes keyword matches (it leaves
-        # a space, never a new word), so a row no keyword matches before it keeps
-        # the default: most rows skip the blanking replace. Inside the `when`
-        # branch, Spark evaluates the chain only for the rows that reach it.
-        out = F.when(padded.rlike(any_class), out).otherwise(F.lit(rules.default_label))
+    if not rules.ignore_phrases or any_class is None:
+        return _first_class(rules, padded, default)
+    # Blanking harmless phrases only ever removes keyword matches (it leaves a
+    # space, never a new word). So a row no keyword matches keeps the default,
+    # and only rows that also hold a harmless phrase need the blanking replace
+    # (1M generated rows: 33% and 8%). `when` evaluates a branch only for the
+    # rows that reach it.
+    blanked = F.regexp_replace(padded, rules.ignore_pattern(), " ")
+    return (F.when(~padded.rlike(any_class), default)
+            .when(padded.rlike(rules.ignore_pattern()), _first_class(rules, blanked, default))
+            .otherwise(_first_class(rules, padded, default, some_class_matches=True)))
+
+
+def _first_class(rules: RuleSet, text, default, some_class_matches: bool = False):
+    """The highest-priority class whose keywords `text` holds, else `default`.
+
+    `some_class_matches`: the caller knows one does, so a single class needs no search.
+    """
+    from pyspark.sql import functions as F
+
+    patterns = rules.class_patterns()
+    if some_class_matches and len(patterns) == 1:
+        return F.lit(patterns[0][0])
+    out = default
+    # Built inside-out so the highest-priority class is the outermost `when`.
+    for name, pattern in reversed(patterns):
+        out = F.when(text.rlike(pattern), F.lit(name)).otherwise(out)
     return out

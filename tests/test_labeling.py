@@ -71,7 +71,7 @@ def test_priorities_pick_the_highest_class(tmp_path):
 
 def test_spark_priorities_and_harmless_phrases_equal_python(spark, tmp_path):
     # Two classes and harmless phrases: Spark skips the phrase blanking on rows no
-    # keyword matches, which must not change any label.
+    # keyword or no phrase matches, which must not change any label.
     rules = tmp_path / "r.yaml"
     rules.write_text(
         "default_label: other\n"
@@ -82,11 +82,11 @@ def test_spark_priorities_and_harmless_phrases_equal_python(spark, tmp_path):
     )
     r = load_rules(rules)
     texts = ["no problem", "no problem but a refund", "fraud team here", "fraud team says fraud",
-             "the fraud team lost my refund", "problem", "hello", ""]
+             "the fraud team lost my refund", "problem", "a refund for fraud", "hello", ""]
     df = spark.createDataFrame([(clean_text(t),) for t in texts], "c string")
     got = [row.l for row in df.select(spark_label(r, df.c).alias("l")).collect()]
     assert got == [r.label(clean_text(t)) for t in texts]
-    assert got == ["other", "billing", "other", "security", "billing", "billing", "other", "other"]
+    assert got == ["other", "billing", "other", "security", "billing", "billing", "security", "other", "other"]
 
 
 def test_rule_file_errors_name_the_key(tmp_path):
