@@ -47,8 +47,8 @@ class Step:
     replacement: str
     ignore_case: bool = False
     needs: tuple[str, ...] = ()
-    """Lowercase literals of which every match holds one: Spark skips the regex on rows
-    with none. Only on the first step, which reads the column as it is (no rework)."""
+    """Literals, case as written, of which every match holds one: Spark skips the regex on
+    rows with none. Only on the first step, which reads the column as it is (no rework)."""
     java: str | None = None
     """The same character set in Java's terms, where Java evaluates that form faster."""
 
@@ -59,8 +59,9 @@ _URL = r"(?:https?://|www\.)\S+"
 _HANDLE = r"@(?<![\w@]@)\w+"
 
 MODEL_TEXT_STEPS = (
-    # ASCII letters only: no other character case-folds to h, t, p or w, so the guard is exact.
-    Step("url", _URL, URL_TOKEN, ignore_case=True, needs=("http", "www.")),
+    # Every match holds "://" or ends its "www." in "w." or "W.", whatever the case:
+    # byte searches that need no lowercased copy of the text.
+    Step("url", _URL, URL_TOKEN, ignore_case=True, needs=("://", "w.", "W.")),
     Step("handle", _HANDLE, HANDLE_TOKEN),
     # Python's \s also matches the ASCII separators \x1c-\x1f, Java's (?U)\s (Unicode
     # White_Space) does not: Python leaves them out by hand, and Java gets the bare
@@ -117,10 +118,9 @@ def spark_model_text(col):
     for step in MODEL_TEXT_STEPS:
         out = F.regexp_replace(col, _java(step), step.replacement)
         if step.needs:
-            seen = F.lower(col) if step.ignore_case else col
-            hit = seen.contains(step.needs[0])
+            hit = col.contains(step.needs[0])
             for literal in step.needs[1:]:
-                hit = hit | seen.contains(literal)
+                hit = hit | col.contains(literal)
             out = F.when(hit, out).otherwise(col)
         col = out
     return F.trim(col)

@@ -36,6 +36,8 @@ def test_spark_renders_the_same_steps(spark):
     # Every character either engine calls whitespace, one per gap (Java's \s set is not Python's).
     spaces = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
     raws += ["".join(f"w{i}{ch}" for i, ch in enumerate(spaces)), "\x1c \x1d\u3000\x1e\x85x"]
+    # URLs in any case: the Spark guard searches case-sensitive literals.
+    raws += ["GO TO HTTPS://T.CO/X1 NOW", "hTtP://a.b/c", "WwW.Shop.com/x", "see wWW.a.es.", "www", "http:/ no"]
     df = spark.createDataFrame([(r,) for r in raws], "raw string")
     got = df.select(spark_model_text(df.raw).alias("m"), spark_clean_text(df.raw).alias("c")).collect()
     assert [r.m for r in got] == [model_text(r) for r in raws]
