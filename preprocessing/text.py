@@ -50,7 +50,7 @@ class Step:
     """Literals, case as written, of which every match holds one: Spark skips the regex on
     rows with none. Only on the first step, which reads the column as it is (no rework)."""
     java: str | None = None
-    """The same character set in Java's terms, where Java evaluates that form faster."""
+    """The same pattern spelled for Java, where Java runs that form faster."""
 
 
 _URL = r"(?:https?://|www\.)\S+"
