@@ -45,7 +45,7 @@ def test_driver_and_spark_conversation_roots_agree(spark, tmp_path):
              for i in range(60)]
     raw = write_csv(tmp_path / "chain.csv", rows)
     driver = run_etl(spark, tmp_path / "a", [f"input={raw}", "run_id=x"])
-    # The second run also pre-splits the file, so its quarantine restores source_file from the input path.
+    # The second run also pre-splits the file: its quarantine must still name the input file, not a chunk.
     joins = run_etl(spark, tmp_path / "b", [f"input={raw}", "run_id=x", "conversations.driver_max_rows=0",
                                             "split_input_min_bytes=0"])
     assert driver["counts"] == joins["counts"] and driver["counts"]["quarantined_by_reason"] == {"duplicate_tweet_id": 1}
@@ -55,7 +55,7 @@ def test_driver_and_spark_conversation_roots_agree(spark, tmp_path):
     conv = dict(zip(kept.tweet_id, kept.conversation_id))
     assert conv[1] == conv[3] == conv[5] == 1 and conv[7] == conv[8] == 99 and conv[159] == 100  # a 60-deep chain
     assert quarantine.author_id.tolist() == ["c9"]
-    # A duplicate is found after staging, which keeps only what parsing cannot restore: its raw fields come back.
+    # A duplicate is only found after staging; its quarantine row still holds the raw fields as read.
     dup = quarantine.iloc[0]
     assert (dup.tweet_id, dup.inbound, dup.in_response_to_tweet_id, dup.created_at) == ("3.0", "true", "1", WHEN)
     assert dup.source_file == raw.resolve().as_uri() and dup.raw_record is None
