@@ -14,6 +14,11 @@ Variants, each run on the same generated CSV (preprocessing.synth, seed 1):
                 input is one multi-line CSV file, so one partition
     native_2p   the same again over the file cut into one CSV per core
                 (preprocessing.reading.split_csv, timed), so over 2 partitions
+    floor       the ETL's own text forms and rule labels, and nothing else: the
+                cut file read with an explicit schema, customer rows kept, text,
+                clean_text and label written in one pass; no validation,
+                quarantine, duplicates, conversations, split, stats or manifest.
+                What any design that writes these columns pays
     etl         preprocessing.etl.run: quarantine, conversations, grouped split,
                 text/clean_text, rule labels, manifest, atomic publish
 
@@ -23,7 +28,8 @@ same run, and the benchmark checks that they write exactly the prototype's
 rows and values. The prototype's reader split quoted multi-line texts into
 bogus rows (a correctness bug, reported separately); here it gets the one fix
 it needs, multiLine with "" escapes, and keeps its inferSchema pass. Every
-variant must keep the same customer rows, and the benchmark checks that too.
+variant must keep the same customer rows, and the benchmark checks that too,
+and that `floor` writes the ETL's exact text, clean_text and label.
 
 rows/s = customer rows / median wall seconds of --repeats timed runs, the
 variants alternating. One untimed run of each on the same input comes first:
@@ -57,7 +63,11 @@ PROTOTYPE_KEYWORDS = ("problem", "issue", "not working", "refund", "error", "fai
 KEYWORD_COLUMNS = tuple("kw_" + kw.replace(" ", "_") for kw in PROTOTYPE_KEYWORDS)
 PROTOTYPE_COLUMNS = ("tweet_id", "author_id", "created_at", "text", "clean_text", "word_count",
                      *KEYWORD_COLUMNS, "label")
-VARIANTS = ("prototype", "native", "native_2p", "etl")
+VARIANTS = ("prototype", "native", "native_2p", "floor", "etl")
+# The variants that run the prototype's logic and must write its exact table.
+PROTOTYPE_LOGIC = ("prototype", "native", "native_2p")
+# What `floor` and the ETL both write, and must agree on.
+FLOOR_COLUMNS = ("tweet_id", "text", "clean_text", "label")
 # Python's \s in the prototype's UDFs: Java's (?U)\s plus the separators \x1c-\x1f.
 _PY_SPACE = r"\s\x1c-\x1f"
 
@@ -148,6 +158,25 @@ def run_native(spark, csv_path: str, out: str, chunks: list[str] | None = None) 
         out)
 
 
+def run_floor(spark, chunks: list[str], out: str) -> str:
+    """The ETL's text forms and rule labels alone, over `chunks` (see the module docstring)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from preprocessing.labeling import load_rules, spark_label
+    from preprocessing.schema import RAW_COLUMNS
+    from preprocessing.text import spark_clean_from_model_text, spark_model_text
+
+    rules = load_rules(str(ROOT / "configs/labels/default.yaml"))
+    schema = T.StructType([T.StructField(c, T.StringType()) for c in RAW_COLUMNS])
+    df = spark.read.schema(schema).option("header", True).option("multiLine", True).option("escape", '"').csv(chunks)
+    df = df.where(F.lower(F.trim("inbound")) == "true").select(
+        F.col("tweet_id").cast("bigint").alias("tweet_id"), spark_model_text(F.col("text")).alias("text"))
+    df = df.withColumn("clean_text", spark_clean_from_model_text(F.col("text")))
+    df.withColumn("label", spark_label(rules, F.col("clean_text"))).write.mode("overwrite").parquet(out)
+    return out
+
+
 def run_etl(spark, csv_path: str, out: str) -> dict:
     from preprocessing.config import EtlConfig
     from preprocessing.etl import run
@@ -165,21 +194,25 @@ def timed(fn) -> tuple[float, int, object]:
     return wall, mem.peak_bytes, result
 
 
-def fingerprint(spark, path: str) -> tuple[int, int]:
-    """(rows, XOR of row hashes) of a prototype-shaped table: equal tables, equal prints."""
+def fingerprint(spark, paths: list[str], columns=PROTOTYPE_COLUMNS) -> tuple[int, int]:
+    """(rows, XOR of row hashes) of `columns` (tweet_id first): equal tables, equal prints."""
     from pyspark.sql import functions as F
 
-    row = spark.read.parquet(path).select(
-        F.count(F.lit(1)), F.bit_xor(F.xxhash64(F.col("tweet_id").cast("bigint"), *PROTOTYPE_COLUMNS[1:]))).first()
+    row = spark.read.parquet(*paths).select(
+        F.count(F.lit(1)), F.bit_xor(F.xxhash64(F.col("tweet_id").cast("bigint"), *columns[1:]))).first()
     return row[0], row[1]
 
 
-def customer_ids(spark, path: str, etl: bool) -> set:
-    from pyspark.sql import functions as F
-
+def output_paths(name: str, output) -> list[str]:
+    """The Parquet folders a variant wrote (the ETL returns its manifest)."""
     from preprocessing.schema import SPLITS
 
-    paths = [f"{path}/{s}" for s in SPLITS] if etl else [path]
+    return [f"{output['path']}/{s}" for s in SPLITS] if name == "etl" else [output]
+
+
+def customer_ids(spark, paths: list[str]) -> set:
+    from pyspark.sql import functions as F
+
     return {r[0] for r in spark.read.parquet(*paths).select(F.col("tweet_id").cast("bigint")).collect()}
 
 
@@ -192,6 +225,7 @@ def measure(spark, raw: str, work: Path, repeats: int, variants: tuple[str, ...]
     fns = {"prototype": lambda out: run_prototype(spark, raw, out),
            "native": lambda out: run_native(spark, raw, out),
            "native_2p": lambda out: run_native(spark, raw, out, split_csv(raw, f"{out}_chunks", cores, 1)),
+           "floor": lambda out: run_floor(spark, split_csv(raw, f"{out}_chunks", cores, 1) or [raw], out),
            "etl": lambda out: run_etl(spark, raw, out)}
     fns = {name: fns[name] for name in variants}
     for name, fn in fns.items():  # untimed: JIT warm-up on the real input
@@ -203,16 +237,20 @@ def measure(spark, raw: str, work: Path, repeats: int, variants: tuple[str, ...]
             runs[name].append(timed(lambda: fn(out)))
             print(f"  run {i + 1}: {name:<10} {runs[name][-1][0]:6.2f} s", flush=True)
     outputs = {name: rs[-1][2] for name, rs in runs.items()}
-    ids = {name: customer_ids(spark, out["path"] if name == "etl" else out, name == "etl")
-           for name, out in outputs.items()}
+    paths = {name: output_paths(name, out) for name, out in outputs.items()}
+    ids = {name: customer_ids(spark, p) for name, p in paths.items()}
     first, reference = next(iter(ids.items()))
     for name, kept in ids.items():
         if kept != reference:
             raise SystemExit(f"customer rows differ: {name} kept {len(kept):,}, {first} {len(reference):,}; "
                              f"only {name} {len(kept - reference):,}, only {first} {len(reference - kept):,}")
-    prints = {name: fingerprint(spark, out) for name, out in outputs.items() if name != "etl"}
+    prints = {name: fingerprint(spark, p) for name, p in paths.items() if name in PROTOTYPE_LOGIC}
     if len(set(prints.values())) > 1:
         raise SystemExit(f"the prototype-logic variants wrote different tables: {prints}")
+    if {"floor", "etl"} <= set(paths):
+        floor, etl = (fingerprint(spark, paths[n], FLOOR_COLUMNS) for n in ("floor", "etl"))
+        if floor != etl:
+            raise SystemExit(f"floor and etl wrote different {FLOOR_COLUMNS}: {floor} vs {etl}")
     results = {"customer_rows": len(reference), "repeats": repeats,
                "cores": cores, "spark": spark.version, "fingerprints": prints}
     for name, rs in runs.items():

@@ -1,6 +1,7 @@
-"""scripts/benchmark_etl.py: every variant keeps the same customer rows, and the
-native reference variants write exactly the prototype's table, so the ratios
-it prints compare the same work."""
+"""scripts/benchmark_etl.py: every variant keeps the same customer rows, the
+native reference variants write exactly the prototype's table, and `floor`
+writes exactly the ETL's text, clean_text and label (measure() exits otherwise),
+so the ratios it prints compare the same work."""
 from __future__ import annotations
 
 import csv
