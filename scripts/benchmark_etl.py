@@ -15,7 +15,7 @@ Variants, each run on the same generated CSV (preprocessing.synth, seed 1):
     native_2p   the same again over the file cut into one CSV per core
                 (preprocessing.reading.split_csv, timed), so over 2 partitions
     floor       the ETL's own text forms and rule labels, and nothing else: the
-                cut file read with an explicit schema, customer rows kept, text,
+                cut file read by the ETL's reader, customer rows kept, text,
                 clean_text and label written in one pass; no validation,
                 quarantine, duplicates, conversations, split, stats or manifest.
                 What any design that writes these columns pays
@@ -158,22 +158,19 @@ def run_native(spark, csv_path: str, out: str, chunks: list[str] | None = None) 
         out)
 
 
-def run_floor(spark, chunks: list[str], out: str) -> str:
-    """The ETL's text forms and rule labels alone, over `chunks` (see the module docstring)."""
+def run_floor(spark, csv_path: str, out: str, chunks: list[str] | None) -> str:
+    """The ETL's reader and text work alone, over `chunks` (see the module docstring)."""
     from pyspark.sql import functions as F
-    from pyspark.sql import types as T
 
-    from preprocessing.labeling import load_rules, spark_label
-    from preprocessing.schema import RAW_COLUMNS
-    from preprocessing.text import spark_clean_from_model_text, spark_model_text
+    from preprocessing.config import EtlConfig
+    from preprocessing.etl import with_text_forms
+    from preprocessing.labeling import load_rules
+    from preprocessing.reading import read_raw
 
-    rules = load_rules(str(ROOT / "configs/labels/default.yaml"))
-    schema = T.StructType([T.StructField(c, T.StringType()) for c in RAW_COLUMNS])
-    df = spark.read.schema(schema).option("header", True).option("multiLine", True).option("escape", '"').csv(chunks)
-    df = df.where(F.lower(F.trim("inbound")) == "true").select(
-        F.col("tweet_id").cast("bigint").alias("tweet_id"), spark_model_text(F.col("text")).alias("text"))
-    df = df.withColumn("clean_text", spark_clean_from_model_text(F.col("text")))
-    df.withColumn("label", spark_label(rules, F.col("clean_text"))).write.mode("overwrite").parquet(out)
+    cfg = EtlConfig(input=csv_path, rules=str(ROOT / "configs/labels/default.yaml"))
+    df = read_raw(spark, cfg, chunks).where(F.lower(F.trim("inbound")) == "true")
+    df = with_text_forms(df.select(F.col("tweet_id").cast("bigint").alias("tweet_id"), "text"), load_rules(cfg.rules))
+    df.select(*FLOOR_COLUMNS[:-1], F.col("rule_label").alias("label")).write.mode("overwrite").parquet(out)
     return out
 
 
@@ -225,7 +222,7 @@ def measure(spark, raw: str, work: Path, repeats: int, variants: tuple[str, ...]
     fns = {"prototype": lambda out: run_prototype(spark, raw, out),
            "native": lambda out: run_native(spark, raw, out),
            "native_2p": lambda out: run_native(spark, raw, out, split_csv(raw, f"{out}_chunks", cores, 1)),
-           "floor": lambda out: run_floor(spark, split_csv(raw, f"{out}_chunks", cores, 1) or [raw], out),
+           "floor": lambda out: run_floor(spark, raw, out, split_csv(raw, f"{out}_chunks", cores, 1)),
            "etl": lambda out: run_etl(spark, raw, out)}
     fns = {name: fns[name] for name in variants}
     for name, fn in fns.items():  # untimed: JIT warm-up on the real input
