@@ -77,10 +77,19 @@ def training_arguments(cfg: TrainingConfig, work_dir: str, evaluate: bool = True
         dataloader_num_workers=cfg.dataloader_workers,
         torch_compile=cfg.torch_compile,
         disable_tqdm=True,
+        # The filter reads every step's loss back to the host (torch.isnan in an
+        # `if`), a GPU sync per step that stalls the queue; a NaN loss should show
+        # in the log anyway, not be averaged away.
+        logging_nan_inf_filter=False,
         # Tokenized splits hold only model inputs, label and `length`; the
         # length-grouped sampler reads `length`, and the collator drops it.
         remove_unused_columns=False,
     )
+    if on_gpu:
+        # Batches are pinned (dataloader_pin_memory's default); a non-blocking copy
+        # lets the CPU queue the step's kernels while the next batch is in flight
+        # instead of waiting for the GPU at every copy.
+        kwargs["accelerator_config"] = {"non_blocking": True}
     kwargs.update(_version_specific(cfg))
     return TrainingArguments(**kwargs)
 
@@ -107,6 +116,9 @@ class WeightedLossTrainer(Trainer):
     def __init__(self, *args, class_weights: list[float] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.class_weights = torch.tensor(class_weights, dtype=torch.float32) if class_weights else None
+        # The weights on the logits' device and dtype, made once: a host-to-device
+        # copy in every step would block until the GPU drains its queue.
+        self._placed_weights: torch.Tensor | None = None
         if self.class_weights is not None:
             # The loss below is a per-batch mean, so the Trainer must divide by
             # the gradient-accumulation steps itself (it skips that when it
@@ -119,7 +131,9 @@ class WeightedLossTrainer(Trainer):
         labels = inputs.pop("labels")
         outputs = model(**inputs)
         logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
-        weight = self.class_weights.to(device=logits.device, dtype=logits.dtype)
+        weight = self._placed_weights
+        if weight is None or weight.device != logits.device or weight.dtype != logits.dtype:
+            weight = self._placed_weights = self.class_weights.to(device=logits.device, dtype=logits.dtype)
         loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), weight=weight)
         return (loss, outputs) if return_outputs else loss
 

@@ -167,3 +167,29 @@ def test_streaming_run_trains_from_an_iterable_dataset(etl_run, tmp_path):
     assert result["train"]["global_step"] == 4
     assert result["metrics"]["test"]["accuracy"] is not None and result["baseline"]["macro_f1"] > 0.5
     assert (tmp_path / "model" / "model.safetensors").is_file()
+
+
+def test_weighted_loss_matches_weighted_cross_entropy_and_training_args_skip_per_step_syncs(tiny_model_dir, tmp_path):
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from modeling.config import TrainingConfig
+    from modeling.trainer import WeightedLossTrainer, training_arguments
+
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
+    args = training_arguments(TrainingConfig(), str(tmp_path), evaluate=False)
+    assert args.logging_nan_inf_filter is False  # the filter syncs the GPU once per step
+    trainer = WeightedLossTrainer(model=model, args=args, class_weights=[3.0, 0.6])
+    torch.manual_seed(0)
+    ids = torch.randint(5, 200, (4, 9))
+    labels = torch.tensor([0, 1, 1, 0])
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
+        expected = torch.nn.functional.cross_entropy(logits, labels, weight=torch.tensor([3.0, 0.6]))
+        unweighted = torch.nn.functional.cross_entropy(logits, labels)
+        first = trainer.compute_loss(model, {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": labels})
+        placed = trainer._placed_weights
+        second = trainer.compute_loss(model, {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": labels})
+    assert torch.allclose(first, expected) and torch.allclose(second, expected)
+    assert not torch.allclose(first, unweighted)
+    assert trainer._placed_weights is placed  # placed on the device once, not copied every step
