@@ -37,6 +37,7 @@ import torch  # noqa: E402
 from modeling.config import TrainConfig, TrainingConfig  # noqa: E402
 from modeling.data import PaddingCollator  # noqa: E402
 from modeling.trainer import WeightedLossTrainer, training_arguments, use_bf16  # noqa: E402
+from transformers import TrainerCallback  # noqa: E402
 from preprocessing.configfile import load_config  # noqa: E402
 
 SHAPE_DISTILBERT_MULTILINGUAL = "distilbert-multilingual-shape"
@@ -87,6 +88,39 @@ class TimedTrainer(WeightedLossTrainer):
         median = mean if torch.cuda.is_available() else rates[len(rates) // 2]
         cpu_seconds = self.cpu_marks[-1] - self.cpu_marks[0]
         return seconds, mean, median, sum(self.step_samples) / cpu_seconds
+
+
+class StepProfiler(TrainerCallback):
+    """torch.profiler over `steps` steps after the warmup; writes the top ops by device and by host time.
+
+    Answers where a step's time goes (kernels, or the host queueing them) on a
+    machine where only the step rate is otherwise visible.
+    """
+
+    def __init__(self, start: int, steps: int, path: str, name: str):
+        self.start, self.stop, self.path, self.name = start, start + steps, path, name
+        self.prof = None
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        if state.global_step == self.start:
+            from torch.profiler import ProfilerActivity, profile
+
+            acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+            self.prof = profile(activities=acts)
+            self.prof.__enter__()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.prof is not None and state.global_step >= self.stop:
+            _sync()
+            self.prof.__exit__(None, None, None)
+            table = self.prof.key_averages()
+            device_key = "self_cuda_time_total" if torch.cuda.is_available() else "self_cpu_time_total"
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(f"## {self.name}: steps {self.start}-{self.stop}, by {device_key}\n")
+                fh.write(table.table(sort_by=device_key, row_limit=25) + "\n")
+                fh.write(f"## {self.name}: by self_cpu_time_total\n")
+                fh.write(table.table(sort_by="self_cpu_time_total", row_limit=25) + "\n")
+            self.prof = None
 
 
 def _sync():
@@ -202,6 +236,8 @@ def run_recipe(recipe: dict, args, data: dict, labels: list[str]) -> dict:
                                tempfile.mkdtemp(prefix="bench-run-"), evaluate=False)
     trainer = TimedTrainer(model=model, args=targs, train_dataset=train, processing_class=tokenizer,
                            data_collator=PaddingCollator(tokenizer), warmup_steps=args.warmup_steps)
+    if args.profile:
+        trainer.add_callback(StepProfiler(args.warmup_steps, args.profile_steps, args.profile, recipe["name"]))
     trainer.train()
     trainer.stop_clock()
     seconds, mean_rate, median_rate, per_cpu_s = trainer.throughput()
@@ -277,6 +313,8 @@ def parse(argv):
                                                           "setting). 1 gives stable numbers on a machine other jobs share")
     p.add_argument("--repeats", type=int, default=1, help="interleaved rounds; the fastest round of each recipe is kept")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--profile", default=None, help="append torch.profiler tables of each recipe's steps here")
+    p.add_argument("--profile-steps", type=int, default=10, help="steps profiled, right after the warmup")
     p.add_argument("--json", default=None, help="also write the results here")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="overrides of the project config, e.g. train.batch_size=64")
     return p.parse_args(argv)
