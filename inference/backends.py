@@ -9,11 +9,14 @@ the model (as its weights), never for the probabilities.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import warnings
 
 import numpy as np
+
+from modeling.kernels import attention_without_cudnn
 
 
 def load_backend(model_dir: str, device: str, precision: str):
@@ -51,7 +54,9 @@ class TorchBackend:
             # Pinned host memory lets the copy overlap the previous batch's kernels.
             ids = ids.pin_memory().to(self.device, non_blocking=True)
             mask = mask.pin_memory().to(self.device, non_blocking=True)
-        with torch.inference_mode():
+        # Token-budget batches change shape every call: keep attention off cuDNN,
+        # which would build a plan per shape (modeling/kernels.py).
+        with torch.inference_mode(), (attention_without_cudnn() if self.cuda else contextlib.nullcontext()):
             logits = self.model(input_ids=ids, attention_mask=mask).logits
             return torch.softmax(logits.float(), dim=-1)
 

@@ -36,6 +36,7 @@ import torch  # noqa: E402
 
 from modeling.config import TrainConfig, TrainingConfig  # noqa: E402
 from modeling.data import PaddingCollator  # noqa: E402
+from modeling.kernels import shape_agnostic_attention  # noqa: E402
 from modeling.trainer import WeightedLossTrainer, training_arguments, use_bf16  # noqa: E402
 from transformers import TrainerCallback  # noqa: E402
 from preprocessing.configfile import load_config  # noqa: E402
@@ -308,6 +309,8 @@ def parse(argv):
     p.add_argument("--max-length", type=int, default=128, help="truncation length for every recipe")
     p.add_argument("--attn", default=None, help="attention implementation, e.g. sdpa (default: the model's)")
     p.add_argument("--compile", action="store_true", help="torch.compile the project recipe")
+    p.add_argument("--cudnn-sdpa", action="store_true", help="leave torch's cuDNN attention on, as modeling.train "
+                                                              "does not (the before side of modeling/kernels.py)")
     p.add_argument("--recipes", default=None, help="comma-separated subset, e.g. project,dynamic-fp32")
     p.add_argument("--threads", type=int, default=0, help="torch threads for every recipe (0: each recipe's own "
                                                           "setting). 1 gives stable numbers on a machine other jobs share")
@@ -333,6 +336,8 @@ def main(argv=None) -> int:
     config = args.config or ("configs/train/offline-minilm.yaml" if args.device == "cpu"
                              else "configs/train/distilbert-multilingual.yaml")
     overrides = list(args.overrides) + (["train.torch_compile=true"] if args.compile else [])
+    if not args.cudnn_sdpa:
+        shape_agnostic_attention()  # as modeling.train does
     project = load_config(TrainConfig, config, overrides).train
     data, labels = load_texts(args)
     chosen = [r for r in recipes(project, args.device) if not args.recipes or r["name"] in args.recipes.split(",")]
@@ -356,6 +361,7 @@ def main(argv=None) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"device": args.device, "model": args.model, "config": config, "overrides": overrides,
+                       "cudnn_sdpa": args.cudnn_sdpa,
                        "repeats": args.repeats, "torch": torch.__version__,
                        "train_texts": len(data["train"][0]), "recipes": rows}, fh, indent=2)
     return 0

@@ -7,7 +7,7 @@ Layout:
     config.json, model.safetensors, tokenizer files, ... (the model folder, minus checkpoints)
     code/inference.py        shim the toolkit imports as module `inference`
     code/requirements.txt    what the Hugging Face DLC lacks
-    code/lib/                this project's inference code (inference/, modeling/registry.py, preprocessing/text.py ...)
+    code/lib/                this project's inference code (inference/, modeling/registry.py and kernels.py, preprocessing/text.py ...)
 
 The toolkit imports code/inference.py under the name `inference`, the same
 name as this project's package; the shim's `__path__` points that name at the
@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 # The modules the handler imports, and nothing heavier (no Spark, no training code).
 VENDORED = ["inference/__init__.py", "inference/backends.py", "inference/config.py", "inference/encoding.py",
             "inference/intake.py", "inference/predictor.py", "inference/sagemaker_handler.py", "inference/sources.py",
-            "modeling/__init__.py", "modeling/registry.py",
+            "modeling/__init__.py", "modeling/kernels.py", "modeling/registry.py",
             "preprocessing/__init__.py", "preprocessing/configfile.py", "preprocessing/schema.py", "preprocessing/text.py"]
 # The Hugging Face inference DLC ships torch, transformers, tokenizers and numpy.
 REQUIREMENTS = "pyarrow>=15\nfsspec>=2024.2\npyyaml>=6\n"

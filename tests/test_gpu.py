@@ -85,3 +85,22 @@ def test_cuda_bf16_predictions_agree_with_cpu_fp32(trained, python_run):
     decided = margin > 0.02  # bf16 may flip near-ties; everything else must agree
     assert (gpu.label_ids[decided] == cpu.label_ids[decided]).mean() >= 0.995
     assert np.abs(gpu.probs - cpu.probs).max() < 0.05
+
+
+def test_cuda_attention_never_runs_on_cudnn(trained, python_run):
+    """cuDNN attention builds a plan per new shape (modeling/kernels.py): neither training nor prediction may use it."""
+    import pandas as pd
+    from torch.profiler import ProfilerActivity, profile
+
+    from inference.predictor import Predictor
+
+    _, out = trained
+    texts = pd.read_parquet(python_run / "test" / "part-0.parquet")["text"].tolist()
+    torch.backends.cuda.enable_cudnn_sdp(True)  # the process default; the predictor must still avoid it
+    predictor = Predictor.load(str(out), device="cuda", precision="bf16")
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        predictor.predict(texts)
+    names = {e.key for e in prof.key_averages()}
+    assert any("attention" in n for n in names), sorted(names)[:40]
+    assert not any("cudnn_attention" in n for n in names)
+    assert torch.backends.cuda.cudnn_sdp_enabled()  # the predictor's switch is scoped to its forward

@@ -193,3 +193,21 @@ def test_weighted_loss_matches_weighted_cross_entropy_and_training_args_skip_per
     assert torch.allclose(first, expected) and torch.allclose(second, expected)
     assert not torch.allclose(first, unweighted)
     assert trainer._placed_weights is placed  # placed on the device once, not copied every step
+
+
+def test_attention_switches_keep_cudnn_off_and_the_context_restores_it():
+    import torch
+
+    from modeling.kernels import attention_without_cudnn, shape_agnostic_attention
+
+    before = torch.backends.cuda.cudnn_sdp_enabled()
+    torch.backends.cuda.enable_cudnn_sdp(True)
+    try:
+        with attention_without_cudnn():
+            assert not torch.backends.cuda.cudnn_sdp_enabled()
+            assert torch.backends.cuda.flash_sdp_enabled() and torch.backends.cuda.mem_efficient_sdp_enabled()
+        assert torch.backends.cuda.cudnn_sdp_enabled()  # library code leaves the process as it found it
+        shape_agnostic_attention()
+        assert not torch.backends.cuda.cudnn_sdp_enabled()
+    finally:
+        torch.backends.cuda.enable_cudnn_sdp(before)
