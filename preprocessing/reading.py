@@ -226,14 +226,19 @@ def _to_long(name: str):
     return F.expr(f"coalesce(try_cast({v} as bigint), try_cast(try_cast({v} as double) as bigint))")
 
 
+def parse_inbound(col):
+    """`inbound` as a boolean: "true" or "false" in any case, padded or not; anything else null."""
+    value = F.lower(F.trim(col))
+    return F.when(value == "true", True).when(value == "false", False)
+
+
 def validate(raw: DataFrame, cfg: EtlConfig, labels: list[str]) -> DataFrame:
     """Parsed columns plus `reason` (null for valid rows), first failing check wins."""
-    inbound = F.lower(F.trim(F.col("inbound")))
     created = F.try_to_timestamp(F.substring(F.trim(F.col("created_at")), 5, 64), F.lit(CREATED_AT_FORMAT))
     df = raw.select(
         "*",
         _to_long("tweet_id").alias("tweet_id_n"),
-        F.when(inbound == "true", True).when(inbound == "false", False).alias("inbound_b"),
+        parse_inbound(F.col("inbound")).alias("inbound_b"),
         created.alias("created_at_ts"),
         _to_long("in_response_to_tweet_id").alias("parent_id"),
     )

@@ -165,10 +165,10 @@ def run_floor(spark, csv_path: str, out: str, chunks: list[str] | None) -> str:
     from preprocessing.config import EtlConfig
     from preprocessing.etl import with_text_forms
     from preprocessing.labeling import load_rules
-    from preprocessing.reading import read_raw
+    from preprocessing.reading import parse_inbound, read_raw
 
     cfg = EtlConfig(input=csv_path, rules=str(ROOT / "configs/labels/default.yaml"))
-    df = read_raw(spark, cfg, chunks).where(F.lower(F.trim("inbound")) == "true")
+    df = read_raw(spark, cfg, chunks).where(parse_inbound(F.col("inbound")))
     df = with_text_forms(df.select(F.col("tweet_id").cast("bigint").alias("tweet_id"), "text"), load_rules(cfg.rules))
     df.select(*FLOOR_COLUMNS[:-1], F.col("rule_label").alias("label")).write.mode("overwrite").parquet(out)
     return out
