@@ -1,14 +1,14 @@
 """scripts/benchmark_etl.py: every variant keeps the same customer rows, the
 native reference variants write exactly the prototype's table, and `floor`
-writes exactly the ETL's text, clean_text and label (measure() exits otherwise),
-so the ratios it prints compare the same work."""
+and `one_pass` write exactly the ETL's text, clean_text and label (measure()
+exits otherwise), so the ratios it prints compare the same work."""
 from __future__ import annotations
 
 import csv
 
 import pytest
 
-from scripts.benchmark_etl import PROTOTYPE_COLUMNS, VARIANTS, measure, run_native, run_prototype
+from scripts.benchmark_etl import PROTOTYPE_COLUMNS, VARIANTS, measure, run_native, run_prototype, table
 
 HEADER = ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id"]
 # Where Python's str methods and Java's regex classes could part: accents and ñ
@@ -69,3 +69,6 @@ def test_all_variants_keep_the_same_rows(spark, tmp_path):
         assert len(r[name]["runs_s"]) == 1
     assert r["prototype"]["x_prototype"] == 1.0
     assert set(r["etl"]["timings_s"]) >= {"parse_validate_s", "prepare_write_s", "total_s"}
+    printed = table({"rows": 1200, **r}).splitlines()
+    assert [line.split()[0] for line in printed[2:2 + len(VARIANTS)]] == list(VARIANTS)
+    assert f"3x target: {r['prototype']['wall_s'] / 3:.2f} s" in printed
