@@ -232,12 +232,15 @@ def measure(spark, raw: str, work: Path, repeats: int, variants: tuple[str, ...]
     from preprocessing.reading import split_csv
 
     cores = spark.sparkContext.defaultParallelism
-    # The cut is part of getting the partitions, so it is timed with native_2p (as with the ETL).
+    def cut(out: str) -> list[str] | None:
+        # The cut is part of getting the partitions, so it is timed with the variant (as with the ETL).
+        return split_csv(raw, f"{out}_chunks", cores, 1)
+
     fns = {"prototype": lambda out: run_prototype(spark, raw, out),
            "native": lambda out: run_native(spark, raw, out),
-           "native_2p": lambda out: run_native(spark, raw, out, split_csv(raw, f"{out}_chunks", cores, 1)),
-           "floor": lambda out: run_floor(spark, raw, out, split_csv(raw, f"{out}_chunks", cores, 1)),
-           "one_pass": lambda out: run_floor(spark, raw, out, split_csv(raw, f"{out}_chunks", cores, 1), checked=True),
+           "native_2p": lambda out: run_native(spark, raw, out, cut(out)),
+           "floor": lambda out: run_floor(spark, raw, out, cut(out)),
+           "one_pass": lambda out: run_floor(spark, raw, out, cut(out), checked=True),
            "etl": lambda out: run_etl(spark, raw, out)}
     fns = {name: fns[name] for name in variants}
     for name, fn in fns.items():  # untimed: JIT warm-up on the real input

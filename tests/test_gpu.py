@@ -88,7 +88,8 @@ def test_cuda_bf16_predictions_agree_with_cpu_fp32(trained, python_run):
 
 
 def test_cuda_attention_never_runs_on_cudnn(trained, python_run):
-    """cuDNN attention builds a plan per new shape (modeling/kernels.py): neither training nor prediction may use it."""
+    """cuDNN attention builds a plan per new shape (modeling/kernels.py): the predictor keeps off it, even where
+    the process has it on (modeling.train turns it off process-wide; test_modeling_train checks that switch)."""
     import pandas as pd
     from torch.profiler import ProfilerActivity, profile
 
