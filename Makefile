@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 	scripts/install_system_deps.sh
 
 demo: install
-	$(PY) -m scripts.run_pipeline
+	$(PY) -m pipeline.runner
 
 test: $(VENV)/.installed
 	scripts/install_system_deps.sh --with-chromium

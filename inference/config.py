@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from preprocessing.configfile import ConfigError
+from common.configfile import ConfigError
 
 INPUT_FORMATS = ("auto", "etl", "csv", "parquet", "jsonl")
 OUTPUT_FORMATS = ("auto", "parquet", "csv", "jsonl")

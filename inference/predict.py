@@ -39,8 +39,8 @@ from inference.predictor import Predictor
 from inference.sinks import OutputFolder, prediction_table
 from inference.sources import Chunk, Source, open_source
 from modeling.registry import RegistryError
-from preprocessing.configfile import ConfigError, to_dict
-from preprocessing.provenance import git_commit, versions
+from common.configfile import ConfigError, to_dict
+from common.provenance import git_commit, versions
 
 log = logging.getLogger("inference.predict")
 
@@ -256,7 +256,7 @@ def prefetch(items, depth: int):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from preprocessing.cli import run_stage
+    from common.cli import run_stage
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return run_stage(PredictConfig, run, argv, ("model", "input", "output", "text_column", "id_column", "batch_tokens", "device"),

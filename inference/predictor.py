@@ -22,6 +22,7 @@ import numpy as np
 
 from inference.encoding import Encoded, TextEncoder, pad_batch, token_batches
 from modeling import registry
+from modeling.kernels import cpu_has_native_bf16
 
 DEFAULT_MAX_LENGTH = 512
 
@@ -85,16 +86,6 @@ def pick_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
-
-
-def cpu_has_native_bf16() -> bool:
-    """AVX512-BF16 or AMX: bf16 matmuls run natively instead of being emulated (slower than fp32)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            flags = fh.read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def pick_precision(precision: str, device: str) -> str:

@@ -1,6 +1,6 @@
 """SageMaker (Hugging Face inference toolkit) entry points around the shared Predictor.
 
-    python scripts/package_model.py --model runs/model --output model.tar.gz   # ships this as code/inference.py
+    python -m inference.packaging --model runs/model --output model.tar.gz   # ships this as code/inference.py
     # the toolkit then calls: model_fn(model_dir) -> input_fn(body, content_type) -> predict_fn(data, model)
     #                         -> output_fn(prediction, accept)
 

@@ -35,7 +35,7 @@ from inference.predictor import Predictor, local_model_dir, model_labels, read_m
 from inference.sinks import prediction_schema, prediction_table
 from inference.sources import open_source
 from modeling import registry
-from preprocessing.configfile import to_dict
+from common.configfile import to_dict
 
 _PREDICTORS: dict[tuple, Predictor] = {}
 
@@ -182,7 +182,7 @@ def _spark_schema(schema):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from preprocessing.cli import run_stage
+    from common.cli import run_stage
 
     return run_stage(PredictConfig, run, argv, ("model", "input", "output", "text_column", "id_column", "batch_tokens", "device"),
                      "configs/predict/default.yaml", __doc__,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from preprocessing.configfile import ConfigError, check_fraction
+from common.configfile import ConfigError, check_fraction
 
 PRECISIONS = ("auto", "fp32", "bf16")
 
@@ -171,7 +171,7 @@ class GateConfig:
 class GoldConfig:
     """Hand-labeled messages the model and the keyword rules are both scored on."""
 
-    path: Optional[str] = "tests/fixtures/gold_labels.csv"
+    path: Optional[str] = "data/gold/gold_labels.csv"
     """twcs CSV with a gold label column (local or s3://); null skips the gold check."""
     label_column: str = "gold_label"
     """Column holding the human label."""

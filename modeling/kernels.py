@@ -1,6 +1,6 @@
-"""GPU attention kernels for batches whose shapes change every step.
+"""Kernel choices: GPU attention for batches whose shapes change every step, and CPU bf16 support.
 
-    from modeling.kernels import attention_without_cudnn, shape_agnostic_attention
+    from modeling.kernels import attention_without_cudnn, cpu_has_native_bf16, shape_agnostic_attention
     shape_agnostic_attention()            # a training process, before its first step
     with attention_without_cudnn():       # library code (the predictor), around one forward
         model(...)
@@ -30,3 +30,13 @@ def attention_without_cudnn():
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
     return sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH])
+
+
+def cpu_has_native_bf16() -> bool:
+    """AVX512-BF16 or AMX: bf16 matmuls run natively instead of being emulated (slower than fp32)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            flags = fh.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags

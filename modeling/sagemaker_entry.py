@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None, env: dict | None = None) -> int:
 
     from modeling.config import TrainConfig
     from modeling.train import run
-    from preprocessing.cli import USER_ERRORS
-    from preprocessing.configfile import load_config
+    from common.cli import USER_ERRORS
+    from common.configfile import load_config
 
     config, hyper = parse_hyperparameters(argv)
     defaults, fixed = contract_overrides(env)

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Optional
 from unittest import mock
 
-from preprocessing.configfile import ConfigError
+from common.configfile import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 # Copied into the job's source_dir: the code the entry point imports and the files configs name.
-SOURCE_PACKAGES = ("modeling", "preprocessing", "configs")
+SOURCE_PACKAGES = ("common", "modeling", "preprocessing", "configs")
 DRY_RUN_ROLE = "arn:aws:iam::111122223333:role/dry-run-sagemaker-role"
 _NO_TELEMETRY = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
 

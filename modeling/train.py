@@ -120,8 +120,8 @@ def _finish(cfg, trainer, splits, manifest, labels, validation, test, train_info
 
 def _training_manifest(cfg: TrainConfig, labels, data_manifest, train_info, timings) -> dict:
     from modeling.model_source import base_model_name
-    from preprocessing.configfile import to_dict
-    from preprocessing.provenance import git_commit, versions
+    from common.configfile import to_dict
+    from common.provenance import git_commit, versions
 
     return {
         "kind": "training_run",
@@ -235,7 +235,7 @@ def _expand_flags(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from preprocessing.cli import run_stage
+    from common.cli import run_stage
 
     argv = _expand_flags(list(sys.argv[1:] if argv is None else argv))
     return run_stage(TrainConfig, run, argv, flags=("output_dir",), default_config="configs/train/offline-minilm.yaml",

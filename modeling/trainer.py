@@ -20,6 +20,7 @@ from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, Traini
 
 from modeling.config import TrainingConfig
 from modeling.data import collator
+from modeling.kernels import cpu_has_native_bf16
 from modeling.metrics import trainer_metrics
 
 BEST_METRIC = "macro_f1"
@@ -27,11 +28,12 @@ _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
 def use_bf16(precision: str, cpu_bf16: bool = False) -> bool:
-    """auto -> bf16 on a GPU with bf16 support; on CPU only when cpu_bf16 is set."""
+    """auto -> bf16 on a GPU with bf16 support; on CPU only when cpu_bf16 is set and the CPU
+    has native bf16 (elsewhere bf16 is emulated and runs several times slower than fp32)."""
     if precision == "auto":
         if torch.cuda.is_available():
             return torch.cuda.is_bf16_supported()
-        return cpu_bf16
+        return cpu_bf16 and cpu_has_native_bf16()
     return precision == "bf16"
 
 

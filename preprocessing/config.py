@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from preprocessing.configfile import ConfigError, check_fraction
+from common.configfile import ConfigError, check_fraction
 from preprocessing.schema import RAW_COLUMNS
 
 

@@ -2,7 +2,7 @@ r"""Raw twcs CSV -> labeled, conversation-grouped train/validation/test Parquet.
 
     python -m preprocessing.etl --config configs/preprocess/default.yaml \
         --input raw.csv --output runs/etl [--run-date 2024-05-31] [--run-id r1] [key=value ...]
-    spark-submit --py-files preprocessing.zip preprocessing/etl.py --input s3://... (same flags)
+    spark-submit --py-files code.zip preprocessing/etl.py --input s3://... (same flags; zip -r code.zip common preprocessing)
 
 Writes <output>/<run_date>/<run_id>/{train,validation,test}/*.parquet (schema:
 preprocessing.schema.PREPARED_FIELDS), quarantine/*.parquet (every rejected
@@ -28,11 +28,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from preprocessing.config import EtlConfig
-from preprocessing.configfile import to_dict
+from common.configfile import to_dict
 from preprocessing.conversations import assign_split, conversation_roots, driver_roots
 from preprocessing.driver_tables import count_rows, local_dir, read_columns, to_spark
 from preprocessing.labeling import RuleSet, load_rules, spark_label
-from preprocessing.provenance import git_commit, versions
+from common.provenance import git_commit, versions
 from preprocessing.reading import InputError, duplicate_rows, mark_duplicates, read_raw, split_csv, validate
 from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
 from preprocessing.schema import (LENGTH_BINS, PREPARED_COLUMNS, QUARANTINE_COLUMNS, SPLITS,
@@ -343,7 +343,7 @@ def _reconcile(manifest: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from preprocessing.cli import run_stage
+    from common.cli import run_stage
 
     return run_stage(EtlConfig, run, argv, flags=("input", "output", "run_date", "run_id"),
                      default_config="configs/preprocess/default.yaml", doc=__doc__, report=_report)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from preprocessing.configfile import ConfigError
+from common.configfile import ConfigError
 from preprocessing.text import clean_text
 
 

@@ -57,9 +57,7 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import psutil  # noqa: E402
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 # The prototype's keyword list, matched as raw substrings of its cleaned text.

@@ -36,12 +36,10 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import numpy as np
+import psutil
 
-import numpy as np  # noqa: E402
-import psutil  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LABELS = ["critical", "non_critical"]
 

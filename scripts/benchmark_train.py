@@ -30,16 +30,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import torch
+from transformers import TrainerCallback
 
-import torch  # noqa: E402
-from transformers import TrainerCallback  # noqa: E402
-
-from modeling.config import TrainConfig, TrainingConfig  # noqa: E402
-from modeling.data import PaddingCollator  # noqa: E402
-from modeling.kernels import shape_agnostic_attention  # noqa: E402
-from modeling.trainer import WeightedLossTrainer, training_arguments, use_bf16  # noqa: E402
-from preprocessing.configfile import load_config  # noqa: E402
+from common.configfile import load_config
+from modeling.config import TrainConfig, TrainingConfig
+from modeling.data import PaddingCollator
+from modeling.kernels import shape_agnostic_attention
+from modeling.trainer import WeightedLossTrainer, training_arguments, use_bf16
 
 SHAPE_DISTILBERT_MULTILINGUAL = "distilbert-multilingual-shape"
 TORCH_CUDNN_SDPA = torch.backends.cuda.cudnn_sdp_enabled()  # torch's default, before anything changes it

@@ -1,67 +1,7 @@
-r"""Launch the triage model on SageMaker: a training job, or a batch transform with a trained model.
-
-    python scripts/launch_sagemaker.py train --sagemaker-config configs/sagemaker/gpu_single.yaml \
-        --config configs/train/distilbert-multilingual.yaml --data s3://bucket/etl/2024-05-31/r1 \
-        [--dry-run] [train.epochs=3 ...]
-    python scripts/launch_sagemaker.py transform --sagemaker-config configs/sagemaker/gpu_single.yaml \
-        --model-data s3://bucket/models/support-triage/v0003/model.tar.gz \
-        --input s3://bucket/inbox/2024-06-01/ --output s3://bucket/predictions/2024-06-01/ [--dry-run]
-
---dry-run prints the resolved arguments and the CreateTrainingJob (or
-CreateModel + CreateTransformJob) request without touching AWS. The logic
-lives in modeling/sagemaker_job.py.
-"""
-from __future__ import annotations
-
-import argparse
-import json
-import os
+"""Launch a SageMaker training or batch-transform job: python scripts/launch_sagemaker.py train|transform ... (see pipeline.launch)."""
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-
-from modeling.config import TrainConfig  # noqa: E402
-from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform  # noqa: E402
-from preprocessing.cli import USER_ERRORS  # noqa: E402
-from preprocessing.configfile import load_config  # noqa: E402
-
-
-def parse(argv):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True)
-    train = sub.add_parser("train", help="submit a training job")
-    train.add_argument("--config", required=True, help="train config, relative to the repo root (it ships in the job)")
-    train.add_argument("--data", required=True, help="ETL run folder on S3 (must hold _SUCCESS)")
-    train.add_argument("overrides", nargs="*", metavar="key=value", help="train config overrides, sent as hyperparameters")
-    transform = sub.add_parser("transform", help="submit a batch transform job")
-    transform.add_argument("--model-data", required=True, help="s3:// URI of the model.tar.gz")
-    transform.add_argument("--input", required=True, help="s3:// prefix of JSON Lines files, one {\"inputs\": text} per line")
-    transform.add_argument("--output", required=True, help="s3:// prefix for the .out files")
-    for sp in (train, transform):
-        sp.add_argument("--sagemaker-config", default="configs/sagemaker/gpu_single.yaml", help="machines and versions")
-        sp.add_argument("--dry-run", action="store_true", help="print the requests; call no AWS API")
-        sp.add_argument("--set", action="append", default=[], metavar="key=value", help="SageMaker config override")
-    return p.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = parse(argv)
-    try:
-        sm = load_config(SageMakerConfig, args.sagemaker_config, args.set)
-        if args.command == "train":
-            train_cfg = load_config(TrainConfig, args.config, args.overrides)  # fail here, not in the container
-            extra = (train_cfg.gold.path,) if train_cfg.gold.path and "://" not in train_cfg.gold.path else ()
-            out = launch_training(sm, args.config, args.data, args.overrides, args.dry_run, extra)
-        else:
-            out = launch_transform(sm, args.model_data, args.input, args.output, args.dry_run)
-    except USER_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(out, indent=2, default=str))
-    return 0
-
+from pipeline.launch import main
 
 if __name__ == "__main__":
     sys.exit(main())

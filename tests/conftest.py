@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
+SAMPLE_CSV = ROOT / "data" / "samples" / "twcs_sample.csv"
+GOLD_CSV = ROOT / "data" / "gold" / "gold_labels.csv"
 
 # Belt and braces: any accidental Hub call fails at once instead of hanging.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -42,7 +43,7 @@ def synth_csv(tmp_path_factory) -> Path:
 def run_etl(spark, output: Path, overrides: list[str], config: str = "configs/preprocess/default.yaml") -> dict:
     """The real ETL `run()` with a config file plus overrides; returns the manifest."""
     from preprocessing.config import EtlConfig
-    from preprocessing.configfile import load_config
+    from common.configfile import load_config
     from preprocessing.etl import run
 
     cfg = load_config(EtlConfig, ROOT / config, [f"output={output}", f"rules={ROOT}/configs/labels/default.yaml", *overrides])

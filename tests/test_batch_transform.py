@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scripts.package_model import UnsafeArchiveError, build, check_members, safe_extract  # noqa: E402
+from inference.packaging import UnsafeArchiveError, build, check_members, safe_extract  # noqa: E402
 
 # Runs in a fresh interpreter, outside the repo, exactly as the toolkit loads a user module:
 # code/ on sys.path, `importlib.import_module("inference")`, then the four functions in order.

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from preprocessing.config import EtlConfig
-from preprocessing.configfile import ConfigError, load_config, to_dict
+from common.configfile import ConfigError, load_config, to_dict
 
 from conftest import ROOT
 
@@ -31,7 +31,7 @@ def test_bad_values_name_the_key(override, message):
 
 
 def test_sagemaker_style_booleans():
-    from preprocessing.configfile import coerce
+    from common.configfile import coerce
 
     assert coerce("True", bool, "k") is True and coerce("False", bool, "k") is False
     with pytest.raises(ConfigError, match="'k' must be true or false"):
@@ -62,7 +62,7 @@ def _stage_class(folder: str):
     except ImportError:
         pass
     try:
-        from scripts.run_pipeline import PipelineConfig
+        from pipeline.runner import PipelineConfig
         classes["pipeline"] = PipelineConfig
     except ImportError:
         pass

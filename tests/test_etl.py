@@ -16,7 +16,7 @@ from preprocessing.schema import PREPARED_ARROW, PREPARED_COLUMNS
 from preprocessing.synth import generate
 from preprocessing.text import clean_text
 
-from conftest import FIXTURES, ROOT, run_etl
+from conftest import GOLD_CSV, ROOT, SAMPLE_CSV, run_etl
 
 HEADER = ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id"]
 WHEN = "Wed Oct 11 06:55:44 +0000 2017"
@@ -38,7 +38,7 @@ def write_csv(path: Path, rows: list[list[str]], header=HEADER) -> Path:
 
 
 def test_real_sample_counts_and_schema(spark, tmp_path):
-    m = run_etl(spark, tmp_path, [f"input={FIXTURES / 'twcs_sample.csv'}", "run_id=sample", "run_date=2024-01-01"],
+    m = run_etl(spark, tmp_path, [f"input={SAMPLE_CSV}", "run_id=sample", "run_date=2024-01-01"],
                 config="configs/preprocess/twcs_sample.yaml")
     run = Path(m["path"])
     assert m["counts"] == {"input_rows": 93, "customer_rows": 49, "company_rows": 44,
@@ -116,7 +116,7 @@ def test_rerun_same_id_replaces_the_run(spark, tmp_path, synth_csv):
 
 def test_gold_column_labels_and_rule_agreement(spark, tmp_path):
     m = run_etl(spark, tmp_path, ["run_id=gold"], config="configs/preprocess/gold.yaml")
-    gold = pd.read_csv(FIXTURES / "gold_labels.csv", dtype=str, keep_default_na=False)
+    gold = pd.read_csv(GOLD_CSV, dtype=str, keep_default_na=False)
     rules = load_rules(ROOT / "configs/labels/default.yaml")
     agree = sum(rules.label(clean_text(t)) == g for t, g in zip(gold.text, gold.gold_label))
     assert m["counts"]["customer_rows"] == len(gold) == 174

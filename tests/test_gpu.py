@@ -53,12 +53,12 @@ def python_run(tmp_path_factory):
 def trained(python_run, tmp_path_factory):
     from modeling.config import TrainConfig
     from modeling.train import run
-    from preprocessing.configfile import load_config
+    from common.configfile import load_config
 
     out = tmp_path_factory.mktemp("gpu_model")
     cfg = load_config(TrainConfig, ROOT / "configs/train/tiny.yaml", [
         f"data.run_dir={python_run}", f"output_dir={out}", "registry_root=none", "train.max_steps=60",
-        "train.eval_steps=30", f"gold.path={ROOT}/tests/fixtures/gold_labels.csv", f"gold.rules={ROOT}/configs/labels/default.yaml"])
+        "train.eval_steps=30", f"gold.path={ROOT}/data/gold/gold_labels.csv", f"gold.rules={ROOT}/configs/labels/default.yaml"])
     return run(cfg), out
 
 

@@ -9,7 +9,7 @@ import pytest
 from inference.config import PredictConfig
 from inference.encoding import TextEncoder, pad_batch, token_batches
 from inference.predictor import Predictor
-from preprocessing.configfile import ConfigError, load_config
+from common.configfile import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["my card was charged twice!!", "", "😡😡", "hola, ¿no funciona mi cuenta? " * 60, "thanks @user <url>", "ok"]

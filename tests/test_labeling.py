@@ -1,7 +1,7 @@
 """Keyword rules: whole words only, Spanish, harmless phrases, priorities, Spark == Python."""
 import pytest
 
-from preprocessing.configfile import ConfigError
+from common.configfile import ConfigError
 from preprocessing.labeling import load_rules, spark_label
 from preprocessing.text import clean_text
 

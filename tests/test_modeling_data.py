@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 from modeling.config import DataConfig, TrainConfig
 from modeling.data import DataError, collator, load_splits, resolve_layout, tokenize_splits
-from preprocessing.configfile import ConfigError, load_config
+from common.configfile import ConfigError, load_config
 from preprocessing.schema import PREPARED_COLUMNS
 
 

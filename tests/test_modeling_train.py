@@ -12,14 +12,14 @@ import pytest
 
 from conftest import ROOT
 from modeling.config import TrainConfig
-from preprocessing.configfile import load_config
+from common.configfile import load_config
 
 TINY = ROOT / "configs/train/tiny.yaml"
 
 
 def tiny_overrides(etl_run: Path, tmp: Path, *extra: str) -> list[str]:
     return [f"data.run_dir={etl_run}", f"output_dir={tmp / 'model'}", f"registry_root={tmp / 'registry'}",
-            f"data.cache_dir={tmp / 'cache'}", f"gold.path={ROOT / 'tests/fixtures/gold_labels.csv'}",
+            f"data.cache_dir={tmp / 'cache'}", f"gold.path={ROOT / 'data/gold/gold_labels.csv'}",
             f"gold.rules={ROOT / 'configs/labels/default.yaml'}", *extra]
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from modeling.registry import register
-from preprocessing.configfile import load_config
-from scripts.pipeline_config import PipelineConfig
-from scripts.run_pipeline import main, run
+from common.configfile import load_config
+from pipeline.config import PipelineConfig
+from pipeline.runner import main, run
 
 from conftest import ROOT
 from test_report import CHROMIUM, check_in_chromium

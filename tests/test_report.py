@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from scripts import report
+from pipeline import report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

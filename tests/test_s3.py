@@ -9,9 +9,9 @@ import fsspec
 import pytest
 
 from modeling.registry import register
-from preprocessing.configfile import load_config
-from scripts.pipeline_config import PipelineConfig
-from scripts.run_pipeline import run
+from common.configfile import load_config
+from pipeline.config import PipelineConfig
+from pipeline.runner import run
 
 from conftest import ROOT
 
@@ -93,7 +93,7 @@ def test_sagemaker_pipeline_dry_run(spark, s3_endpoint, tmp_path):
 
 
 def test_sagemaker_launcher_needs_s3(capsys):
-    from scripts.run_pipeline import main
+    from pipeline.runner import main
 
     assert main(["--config", "configs/pipeline/sagemaker.yaml", "workdir=runs"]) == 2
     assert "set workdir=s3://" in capsys.readouterr().err

@@ -4,7 +4,7 @@ import pytest
 
 from preprocessing.text import clean_text, model_text, spark_clean_text, spark_model_text
 
-from conftest import FIXTURES
+from conftest import SAMPLE_CSV
 
 CASES = [
     # (raw, model text, clean text)
@@ -30,7 +30,7 @@ def test_python_forms(raw, model, clean):
 
 def test_spark_renders_the_same_steps(spark):
     """The Spark (JVM regex) and Python renderers agree exactly, on edge cases and real tweets."""
-    sample = pd.read_csv(FIXTURES / "twcs_sample.csv", dtype=str, keep_default_na=False)["clean_text"].tolist()
+    sample = pd.read_csv(SAMPLE_CSV, dtype=str, keep_default_na=False)["clean_text"].tolist()
     raws = [c[0] for c in CASES] + sample + ["multi\r\nline\u00a0nbsp", "tab\u200bzero width", "e\u0301 combining",
                                          "don`t won't it’s ÉL ´ñ´", "İstanbul ❤️ café", "sep\x1cfield\x1f "]
     # Every character either engine calls whitespace, one per gap (Java's \s set is not Python's).

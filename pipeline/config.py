@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from preprocessing.configfile import ConfigError, check_fraction
+from common.configfile import ConfigError, check_fraction
 
 LAUNCHERS = ("local", "sagemaker")
 
@@ -39,7 +39,7 @@ class DataSpec:
     spanish_fraction: float = 0.3
     """Share of generated threads in Spanish."""
     include_real_sample: bool = True
-    """Mix the 93 real Kaggle rows (tests/fixtures/twcs_sample.csv) into the training data."""
+    """Mix the 93 real Kaggle rows (data/samples/twcs_sample.csv) into the training data."""
 
     def __post_init__(self):
         check_fraction("data.spanish_fraction", self.spanish_fraction)

@@ -5,9 +5,9 @@ import json
 
 import fsspec
 
-from preprocessing.configfile import ConfigError, load_config
-from scripts import pipeline_files as files
-from scripts.pipeline_config import PipelineConfig
+from common.configfile import ConfigError, load_config
+from common import storage
+from pipeline.config import PipelineConfig
 
 
 class PreflightError(ValueError):
@@ -17,11 +17,11 @@ class PreflightError(ValueError):
 def preflight(cfg: PipelineConfig) -> None:
     if cfg.launcher == "sagemaker" and not cfg.workdir.startswith("s3://"):
         raise PreflightError(f"launcher=sagemaker reads and writes S3: set workdir=s3://<bucket>/<prefix> (found {cfg.workdir})")
-    files.check_writable(cfg.workdir)
+    storage.check_writable(cfg.workdir)
     _stage_configs_load(cfg)
     for key in ("raw_train", "raw_new_batch"):
         path = getattr(cfg.data, key)
-        if path and not files.exists(path):
+        if path and not storage.exists(path):
             raise PreflightError(f"data.{key} not found: {path}; point it at an existing twcs CSV or drop it to generate data")
     data_labels = _etl_run_labels(cfg.data.etl_run) if cfg.data.etl_run else None
     if cfg.model:
@@ -46,10 +46,10 @@ def _stage_configs_load(cfg: PipelineConfig) -> None:
 
 
 def _etl_run_labels(run: str) -> list[str]:
-    if not files.exists(f"{run.rstrip('/')}/_SUCCESS"):
+    if not storage.exists(f"{run.rstrip('/')}/_SUCCESS"):
         raise PreflightError(f"data folder {run} has no _SUCCESS: the ETL run is incomplete or still running; "
                              "re-run the ETL or set data.etl_run to a complete run")
-    return files.read_json(f"{run.rstrip('/')}/manifest.json")["labels"]
+    return storage.read_json(f"{run.rstrip('/')}/manifest.json")["labels"]
 
 
 def _model_labels(spec: str, registry_root: str) -> list[str]:
@@ -58,7 +58,7 @@ def _model_labels(spec: str, registry_root: str) -> list[str]:
     path = resolve(spec, registry_root)  # a RegistryError already names what exists
     config = f"{path.rstrip('/')}/config.json"
     weights = f"{path.rstrip('/')}/model.safetensors"
-    if not (files.exists(config) and files.exists(weights)):
+    if not (storage.exists(config) and storage.exists(weights)):
         raise PreflightError(f"model not found: {path} has no config.json + model.safetensors; "
                              "pass model=<a trained model folder> or drop model=... to train one")
     with fsspec.open(config, "r") as fh:

@@ -1,6 +1,6 @@
 """report.html: one self-contained page (PNG plots inlined as base64) about a pipeline run.
 
-Built by scripts.run_pipeline's last step from what the stages wrote: ETL
+Built by the pipeline's last step from what the stages wrote: ETL
 manifests, the model's metrics.json and plots, the predictions' summary.json.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import io
 
 import fsspec
 
-from scripts import pipeline_files as files
+from common import storage
 
 MISCLASSIFIED_SHOWN = 12
 
@@ -32,7 +32,7 @@ def _img(b64: str | None, alt: str) -> str:
 
 
 def _file_png(path: str) -> str | None:
-    if not files.exists(path):
+    if not storage.exists(path):
         return None
     with fsspec.open(path, "rb") as fh:
         return base64.b64encode(fh.read()).decode()
@@ -78,7 +78,7 @@ def _counts_section(steps: dict) -> str:
 def _split_section(steps: dict) -> str:
     if "etl_train" not in steps:
         return ""
-    manifest = files.read_json(f"{steps['etl_train']['path']}/manifest.json")
+    manifest = storage.read_json(f"{steps['etl_train']['path']}/manifest.json")
     groups = {s: v["labels"] for s, v in manifest["splits"].items()}
     return "<h2>Labels per split</h2>" + _img(_bars(groups, "messages per label and split"), "label distribution")
 
@@ -160,7 +160,7 @@ CSS = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}t
 def build_report(cfg, results: dict) -> str:
     steps = results
     model_dir = (steps.get("train") or {}).get("output_dir")
-    metrics = files.read_json(f"{model_dir}/metrics.json") if model_dir and files.exists(f"{model_dir}/metrics.json") else None
+    metrics = storage.read_json(f"{model_dir}/metrics.json") if model_dir and storage.exists(f"{model_dir}/metrics.json") else None
     body = [f"<h1>Support triage pipeline: {html.escape(cfg.run_id)}</h1>", _counts_section(steps), _split_section(steps),
             _model_sections(metrics, model_dir), _misclassified(steps, model_dir if metrics else None),
             _predictions_section(steps)]

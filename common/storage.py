@@ -1,4 +1,4 @@
-"""File operations the pipeline needs on local paths and s3:// alike (fsspec)."""
+"""File operations every stage needs on local paths and s3:// alike (fsspec): JSON, text, probes, tree copies."""
 from __future__ import annotations
 
 import json

@@ -12,9 +12,9 @@ import json
 import fsspec
 
 from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform
-from preprocessing.configfile import load_config
+from common.configfile import load_config
 from preprocessing.schema import SPLITS
-from scripts import pipeline_files as files
+from common import storage
 
 
 def _sm(cfg) -> SageMakerConfig:
@@ -43,7 +43,7 @@ def _write_jsonl(run_dir: str, target: str) -> int:
         with fs.open(shard, "rb") as fh:
             df = pd.read_parquet(fh, columns=["tweet_id", "text"])
         lines += [json.dumps({"id": int(i), "inputs": t}, ensure_ascii=False) for i, t in zip(df.tweet_id, df.text)]
-    files.write_text(target, "\n".join(lines) + "\n")
+    storage.write_text(target, "\n".join(lines) + "\n")
     return len(lines)
 
 

@@ -18,13 +18,15 @@ from typing import Any, Iterable, TypeVar
 
 import yaml
 
+from common.errors import UserError
+
 T = TypeVar("T")
 
 # Values under keys that look like these never reach a log or a written config.
 _SECRET_MARKERS = ("secret", "password", "token", "access_key", "session_key", "credential")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config value or key is wrong; the message names the key and the fix."""
 
 
