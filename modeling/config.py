@@ -169,14 +169,26 @@ class GateConfig:
 
 @dataclass
 class GoldConfig:
-    """Hand-labeled messages the model and the keyword rules are both scored on."""
+    """Hand-labeled messages the model and the keyword rules are both scored on, in two splits."""
 
-    path: Optional[str] = "data/gold/gold_labels.csv"
-    """twcs CSV with a gold label column (local or s3://); null skips the gold check."""
+    dev: Optional[str] = "data/gold/dev.csv"
+    """twcs CSV with a gold label column (local or s3://) to tune rules and thresholds on; null skips it."""
+    test: Optional[str] = "data/gold/test.csv"
+    """The locked split: measured, never tuned on (local or s3://); null skips it."""
     label_column: str = "gold_label"
     """Column holding the human label."""
+    lang_column: str = "lang"
+    """Column holding the message's language, for per-language scores."""
     rules: str = "configs/labels/default.yaml"
     """Keyword rules scored against the same gold set."""
+
+    def splits(self) -> dict[str, str]:
+        """{split name: path} of the splits that are set, dev first."""
+        return {name: path for name, path in (("dev", self.dev), ("test", self.test)) if path}
+
+    def local_files(self) -> tuple[str, ...]:
+        """The gold files on this machine, which a remote job must be sent along with the code."""
+        return tuple(path for path in self.splits().values() if "://" not in path)
 
 
 @dataclass

@@ -50,7 +50,7 @@ def main(argv=None) -> int:
         sm = load_config(SageMakerConfig, args.sagemaker_config, args.set)
         if args.command == "train":
             train_cfg = load_config(TrainConfig, args.config, args.overrides)  # fail here, not in the container
-            extra = (train_cfg.gold.path,) if train_cfg.gold.path and "://" not in train_cfg.gold.path else ()
+            extra = train_cfg.gold.local_files()
             out = launch_training(sm, args.config, args.data, args.overrides, args.dry_run, extra)
         else:
             out = launch_transform(sm, args.model_data, args.input, args.output, args.dry_run)

@@ -24,7 +24,7 @@ def _sm(cfg) -> SageMakerConfig:
 def pipeline_training_job(cfg, train_cfg, data: str) -> dict:
     sm = _sm(cfg)
     overrides = [o for o in cfg.train.overrides]  # paths are the container's business (SM_* channels)
-    extra = (train_cfg.gold.path,) if train_cfg.gold.path and "://" not in train_cfg.gold.path else ()
+    extra = train_cfg.gold.local_files()
     out = launch_training(sm, cfg.train.config, data, overrides, dry_run=cfg.sagemaker.dry_run, extra_files=extra)
     output_path = sm.output_path or "s3://dry-run-bucket"
     return {"launcher": "sagemaker", "dry_run": cfg.sagemaker.dry_run, "job_name": out["job_name"],

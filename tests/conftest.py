@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CSV = ROOT / "data" / "samples" / "twcs_sample.csv"
-GOLD_CSV = ROOT / "data" / "gold" / "gold_labels.csv"
+GOLD_DEV = ROOT / "data" / "gold" / "dev.csv"
+GOLD_TEST = ROOT / "data" / "gold" / "test.csv"
 
 # Belt and braces: any accidental Hub call fails at once instead of hanging.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

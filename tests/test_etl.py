@@ -16,7 +16,7 @@ from preprocessing.schema import PREPARED_ARROW, PREPARED_COLUMNS
 from preprocessing.synth import generate
 from preprocessing.text import clean_text
 
-from conftest import GOLD_CSV, ROOT, SAMPLE_CSV, run_etl
+from conftest import GOLD_DEV, ROOT, SAMPLE_CSV, run_etl
 
 HEADER = ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id"]
 WHEN = "Wed Oct 11 06:55:44 +0000 2017"
@@ -116,11 +116,11 @@ def test_rerun_same_id_replaces_the_run(spark, tmp_path, synth_csv):
 
 def test_gold_column_labels_and_rule_agreement(spark, tmp_path):
     m = run_etl(spark, tmp_path, ["run_id=gold"], config="configs/preprocess/gold.yaml")
-    gold = pd.read_csv(GOLD_CSV, dtype=str, keep_default_na=False)
+    gold = pd.read_csv(GOLD_DEV, dtype=str, keep_default_na=False)
     rules = load_rules(ROOT / "configs/labels/default.yaml")
     agree = sum(rules.label(clean_text(t)) == g for t, g in zip(gold.text, gold.gold_label))
-    assert m["counts"]["customer_rows"] == len(gold) == 174
-    assert m["rule_agreement_with_gold"]["rows"] == 174
+    assert m["counts"]["customer_rows"] == len(gold) == 350
+    assert m["rule_agreement_with_gold"]["rows"] == 350
     assert m["rule_agreement_with_gold"]["accuracy"] == round(agree / len(gold), 4)
     labels = pd.concat([read_split(Path(m["path"]), s) for s in ("train", "validation", "test")])
     assert dict(zip(labels.tweet_id.astype(str), labels.label)) == dict(zip(gold.tweet_id, gold.gold_label))

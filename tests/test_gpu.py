@@ -58,7 +58,7 @@ def trained(python_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("gpu_model")
     cfg = load_config(TrainConfig, ROOT / "configs/train/tiny.yaml", [
         f"data.run_dir={python_run}", f"output_dir={out}", "registry_root=none", "train.max_steps=60",
-        "train.eval_steps=30", f"gold.path={ROOT}/data/gold/gold_labels.csv", f"gold.rules={ROOT}/configs/labels/default.yaml"])
+        "train.eval_steps=30", f"gold.dev={ROOT}/data/gold/dev.csv", f"gold.test={ROOT}/data/gold/test.csv", f"gold.rules={ROOT}/configs/labels/default.yaml"])
     return run(cfg), out
 
 

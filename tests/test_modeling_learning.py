@@ -26,7 +26,7 @@ def test_minilm_learns_and_matches_the_baseline(etl_3k, tmp_path):
 
     cfg = load_config(TrainConfig, ROOT / "configs/train/offline-minilm.yaml", [
         f"data.run_dir={etl_3k}", f"output_dir={tmp_path / 'model'}", f"registry_root={tmp_path / 'registry'}",
-        f"data.cache_dir={tmp_path / 'cache'}", f"gold.path={ROOT / 'data/gold/gold_labels.csv'}",
+        f"data.cache_dir={tmp_path / 'cache'}", f"gold.dev={ROOT / 'data/gold/dev.csv'}", f"gold.test={ROOT / 'data/gold/test.csv'}",
         f"gold.rules={ROOT / 'configs/labels/default.yaml'}", "model.max_length_tokens=64",
     ])
     result = run(cfg)

@@ -19,7 +19,7 @@ TINY = ROOT / "configs/train/tiny.yaml"
 
 def tiny_overrides(etl_run: Path, tmp: Path, *extra: str) -> list[str]:
     return [f"data.run_dir={etl_run}", f"output_dir={tmp / 'model'}", f"registry_root={tmp / 'registry'}",
-            f"data.cache_dir={tmp / 'cache'}", f"gold.path={ROOT / 'data/gold/gold_labels.csv'}",
+            f"data.cache_dir={tmp / 'cache'}", f"gold.dev={ROOT / 'data/gold/dev.csv'}", f"gold.test={ROOT / 'data/gold/test.csv'}",
             f"gold.rules={ROOT / 'configs/labels/default.yaml'}", *extra]
 
 
@@ -113,7 +113,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(etl_run, tmp_path):
 
     # Long enough never to finish by itself; early stopping off so it cannot stop early.
     args = tiny_overrides(etl_run, tmp_path, "train.max_steps=100000", "train.eval_steps=3",
-                          "train.early_stopping_patience=0", "registry_root=null", "gold.path=null")
+                          "train.early_stopping_patience=0", "registry_root=null", "gold.dev=null", "gold.test=null")
     proc = subprocess.Popen(_train_cmd(*args), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
@@ -145,7 +145,7 @@ def test_accelerate_launch_with_two_cpu_processes(etl_run, tmp_path):
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file",
            str(ROOT / "configs/accelerate/cpu_2proc.yaml"), "--num_processes", "2",
            "-m", "modeling.train", "--config", str(TINY),
-           *tiny_overrides(etl_run, tmp_path, "train.max_steps=4", "train.eval_steps=2", "gold.path=null")]
+           *tiny_overrides(etl_run, tmp_path, "train.max_steps=4", "train.eval_steps=2", "gold.dev=null", "gold.test=null")]
     # Not `--cpu`: that flag makes accelerate start a single process unless mpirun
     # exists (see the yaml). One thread per process: two processes on two cores.
     env = {**os.environ, "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "true"}
@@ -163,7 +163,7 @@ def test_streaming_run_trains_from_an_iterable_dataset(etl_run, tmp_path):
 
     result = run(load_config(TrainConfig, TINY, tiny_overrides(
         etl_run, tmp_path, "data.streaming=true", "train.max_steps=4", "train.eval_steps=2",
-        "registry_root=null", "gold.path=null")))
+        "registry_root=null", "gold.dev=null", "gold.test=null")))
     assert result["train"]["global_step"] == 4
     assert result["metrics"]["test"]["accuracy"] is not None and result["baseline"]["macro_f1"] > 0.5
     assert (tmp_path / "model" / "model.safetensors").is_file()

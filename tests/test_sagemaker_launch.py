@@ -34,7 +34,7 @@ def test_every_sagemaker_config_loads_with_an_existing_container(path):
 def test_train_dry_run_builds_the_create_training_job_request():
     cfg = load_config(SageMakerConfig, ROOT / "configs/sagemaker/gpu_multi.yaml")
     out = launch_training(cfg, "configs/train/distilbert-multilingual.yaml", RUN, ["train.epochs=2"], dry_run=True,
-                          extra_files=("data/gold/gold_labels.csv",))
+                          extra_files=("data/gold/dev.csv", "data/gold/test.csv"))
     req = out["create_training_job"]
     assert "huggingface-pytorch-training:2.8.0-transformers4.56.2-gpu-py312" in req["AlgorithmSpecification"]["TrainingImage"]
     assert req["ResourceConfig"]["InstanceType"] == "ml.g5.12xlarge"
@@ -48,7 +48,7 @@ def test_train_dry_run_builds_the_create_training_job_request():
     assert hp["sagemaker_torch_distributed_enabled"] == "true"  # 4 GPUs -> torchrun DDP
     assert req["EnableManagedSpotTraining"] is True
     assert {"sagemaker_entry.py", "requirements.txt", "modeling/train.py", "preprocessing/text.py",
-            "configs/train/distilbert-multilingual.yaml", "data/gold/gold_labels.csv"} <= set(out["source_files"])
+            "configs/train/distilbert-multilingual.yaml", "data/gold/dev.csv", "data/gold/test.csv"} <= set(out["source_files"])
 
 
 def test_single_gpu_job_is_not_distributed():
