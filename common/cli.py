@@ -5,10 +5,11 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from common.configfile import ConfigError, load_config
+from common.configfile import load_config
+from common.errors import UserError
 
 # Errors a user can fix; anything else is a bug and keeps its traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, FileNotFoundError, PermissionError, ValueError)
+USER_ERRORS: tuple[type[BaseException], ...] = (UserError, FileNotFoundError, PermissionError, ValueError)
 
 
 def parse(cls, argv: Sequence[str] | None, flags: Sequence[str], default_config: str | None, doc: str | None):

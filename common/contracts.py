@@ -47,7 +47,7 @@ class Contract:
         return cls.__dataclass_fields__["schema_version"].default
 
     def to_json(self) -> dict:
-        return {"kind": self.KIND, **dataclasses.asdict(self)}
+        return _plain(self)
 
     def dumps(self) -> str:
         # Unsorted: keys keep the declared order, and splits stay train, validation, test.
@@ -85,6 +85,18 @@ class Contract:
         except json.JSONDecodeError as exc:
             raise ContractError(f"{path}: not valid JSON ({exc}); re-create the file") from None
         return cls.from_json(data, source=path)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy; every contract, nested ones too, carries its `kind`."""
+    if dataclasses.is_dataclass(value):
+        out = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"kind": value.KIND, **out} if isinstance(value, Contract) else out
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _build(cls, data: Any, source: str, where: str):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 
 import fsspec
@@ -33,29 +34,46 @@ def write_text(path: str, text: str) -> None:
         fh.write(text)
 
 
-def check_writable(root: str) -> None:
+def check_writable(root: str, setting: str = "workdir") -> None:
     """One write and delete under `root`, so a bad output fails before any heavy work."""
-    probe = f"{root.rstrip('/')}/.write-probe-{uuid.uuid4().hex[:8]}"
+    probe = f"{root.rstrip('/')}/{probe_name()}"
     try:
         write_text(probe, "ok")
         fs, p = fsspec.core.url_to_fs(probe)
         fs.rm(p)
     except Exception as exc:  # PermissionError, botocore errors, read-only FS...
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise PermissionError(f"output {root} is not writable ({reason}); set workdir=<a writable folder or bucket>") from None
+        raise unwritable(root, exc, setting) from None
 
 
-def copy_tree(src: str, dst: str, success_last: bool = True) -> None:
-    """Copy a folder between any two fsspec locations; `_SUCCESS` files go last so readers never see a partial copy."""
+def probe_name() -> str:
+    # Leading underscore: Spark and every reader here skip such files if a probe is ever left behind.
+    return f"_write_probe-{uuid.uuid4().hex[:8]}"
+
+
+def unwritable(root: str, exc: BaseException, setting: str) -> PermissionError:
+    """The one message for an output that cannot be written, whatever client found out."""
+    reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return PermissionError(f"output {root} is not writable ({reason}); set {setting}=<a writable folder or bucket>")
+
+
+def copy_tree(src: str, dst: str, success_last: bool = True, skip_prefixes: tuple[str, ...] = ()) -> None:
+    """Copy a folder between any two fsspec locations.
+
+    `_SUCCESS` files go last so readers never see a partial copy; top-level
+    entries starting with one of `skip_prefixes` (e.g. `checkpoint-`) stay behind.
+    """
     sfs, sp = fsspec.core.url_to_fs(src)
     dfs, dp = fsspec.core.url_to_fs(dst)
-    files = [f for f in sfs.find(sp) if not f.endswith(".crc")]
-    files.sort(key=lambda f: (success_last and os.path.basename(f) == "_SUCCESS", f))
-    for f in files:
-        target = f"{dp.rstrip('/')}/{f[len(sp.rstrip('/')) + 1:]}"
+    sp = sp.rstrip("/")
+    rels = [f[len(sp) + 1:] for f in sfs.find(sp) if not f.endswith(".crc")]
+    if skip_prefixes:
+        rels = [r for r in rels if not r.split("/", 1)[0].startswith(skip_prefixes)]
+    rels.sort(key=lambda r: (success_last and os.path.basename(r) == "_SUCCESS", r))
+    for rel in rels:
+        target = f"{dp.rstrip('/')}/{rel}"
         dfs.makedirs(os.path.dirname(target), exist_ok=True)
-        with sfs.open(f, "rb") as fin, dfs.open(target, "wb") as fout:
-            fout.write(fin.read())
+        with sfs.open(f"{sp}/{rel}", "rb") as fin, dfs.open(target, "wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
 
 
 def copy_file(src: str, dst: str) -> None:

@@ -1,6 +1,7 @@
 """Population Stability Index of a prediction run against the model's training data.
 
-    report = drift_report(training_manifest, {"critical": 310, ...}, {"0": 12, "20": 80, ...}, threshold=0.2)
+    ref, why_none = reference(training_manifest)   # a TrainingManifest, or None
+    report = drift_report(ref, {"critical": 310, ...}, {"0": 12, "20": 80, ...}, threshold=0.2)
 
 PSI = sum over bins of (a - e) * ln(a / e), with e and a the training and
 current shares of each bin. Empty bins get a share of EPSILON instead of 0 so
@@ -14,6 +15,7 @@ import logging
 import math
 
 from preprocessing.schema import LENGTH_BINS, length_histogram  # noqa: F401  (length_histogram: re-exported)
+from common.contracts import TrainingManifest
 
 EPSILON = 1e-4
 log = logging.getLogger(__name__)
@@ -37,17 +39,16 @@ def etl_length_bins() -> list[int]:
     return list(LENGTH_BINS)
 
 
-def reference(training_manifest: dict | None) -> tuple[dict | None, str | None]:
+def reference(training_manifest: TrainingManifest | None) -> tuple[dict | None, str | None]:
     """(train split stats + bins, None) or (None, why there is no reference)."""
     if training_manifest is None:
         return None, "model has no training_manifest.json, so there is no training distribution to compare with"
-    data = training_manifest.get("data_manifest") or {}
-    train = (data.get("splits") or {}).get("train")
-    bins = data.get("text_length_bins_chars")
-    if not train or not bins:
-        return None, "training_manifest.json has no data_manifest.splits.train / text_length_bins_chars"
-    return {"labels": train.get("labels") or {}, "text_length_chars": train.get("text_length_chars") or {},
-            "bins": list(bins)}, None
+    data = training_manifest.data_manifest
+    train = data.splits.get("train")
+    if train is None:
+        return None, "training_manifest.json's data_manifest has no train split to compare with"
+    return {"labels": train.labels, "text_length_chars": train.text_length_chars,
+            "bins": list(data.text_length_bins_chars)}, None
 
 
 def drift_report(ref: dict, labels: dict[str, int], lengths: dict[str, int], threshold: float) -> dict:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from common.errors import UserError
+
 
 @dataclass
 class Encoded:
@@ -39,7 +41,7 @@ class TextEncoder:
         from tokenizers import Tokenizer
 
         if not getattr(hf_tokenizer, "is_fast", False):
-            raise ValueError(f"the model's tokenizer ({type(hf_tokenizer).__name__}) is not a fast tokenizer; "
+            raise UserError(f"the model's tokenizer ({type(hf_tokenizer).__name__}) is not a fast tokenizer; "
                              "save it with tokenizer.json (AutoTokenizer(..., use_fast=True))")
         # A private copy: saved tokenizers may carry padding to a fixed length
         # (MiniLM's pads to 128), which would waste most of every batch.

@@ -31,6 +31,9 @@ from datetime import datetime, timezone
 import numpy as np
 import pyarrow.compute as pc
 
+from common.configfile import ConfigError, to_dict
+from common.contracts import Engine, ModelRef, PredictCounts, PredictSummary
+from common.provenance import git_commit, versions
 from inference.config import PredictConfig
 from inference.drift import drift_report, etl_length_bins, length_histogram, reference
 from inference.encoding import Encoded
@@ -38,9 +41,6 @@ from inference.intake import Intake, SeenIds, add_flag, take_in
 from inference.predictor import Predictor
 from inference.sinks import OutputFolder, prediction_table
 from inference.sources import Chunk, Source, open_source
-from modeling.registry import RegistryError
-from common.configfile import ConfigError, to_dict
-from common.provenance import git_commit, versions
 
 log = logging.getLogger("inference.predict")
 
@@ -56,17 +56,26 @@ class Ready:
     enc: Encoded
 
 
-def run(cfg: PredictConfig, predictor: Predictor | None = None) -> dict:
+@dataclass
+class Progress:
+    """What this invocation did, beside what the shards on disk say."""
+
+    run_id: str
+    resumed_shards: int  # finished by an earlier, killed invocation
+    scored: int  # rows predicted by this invocation
+    load_s: float
+    predict_s: float
+    started: float  # time.perf_counter() at the start
+
+
+def run(cfg: PredictConfig, predictor: Predictor | None = None) -> PredictSummary:
     """Score cfg.input into cfg.output; returns the summary (also written as summary.json)."""
     cfg.check_paths()
     t0 = time.perf_counter()
     source = open_source(cfg)
-    try:
-        predictor = predictor or Predictor.load(
-            cfg.model, cfg.device, cfg.precision, cfg.batch_tokens, cfg.max_length_tokens,
-            cfg.tokenizer_workers, cfg.num_threads, cfg.registry_root)
-    except RegistryError as exc:  # a user error: the message lists what the registry has
-        raise FileNotFoundError(str(exc)) from None
+    predictor = predictor or Predictor.load(
+        cfg.model, cfg.device, cfg.precision, cfg.batch_tokens, cfg.max_length_tokens,
+        cfg.tokenizer_workers, cfg.num_threads, cfg.registry_root)
     load_s = time.perf_counter() - t0
     out = OutputFolder(cfg.output, cfg.output_format)
     run_id = _start_or_resume(out, cfg, source, predictor)
@@ -76,12 +85,11 @@ def run(cfg: PredictConfig, predictor: Predictor | None = None) -> dict:
     seen = SeenIds(out.finished_ids(sorted(finished)))
     t1 = time.perf_counter()
     scored = _score_all(cfg, source, predictor, out, run_id, bins, finished, seen)
-    predict_s = time.perf_counter() - t1
-    summary = _summary(cfg, source, predictor, out, run_id, len(finished), scored, load_s, predict_s, t0)
-    summary["drift"] = drift_report(ref, summary["labels"], summary["text_length_chars"], cfg.drift_threshold) if ref else None
-    if drift_reason:
-        summary["drift_reason"] = drift_reason
-    out.finish(summary, to_dict(cfg))
+    progress = Progress(run_id, len(finished), scored, load_s, time.perf_counter() - t1, t0)
+    summary = _summary(cfg, source, predictor, out, progress)
+    summary.drift = drift_report(ref, summary.labels, summary.text_length_chars, cfg.drift_threshold) if ref else None
+    summary.drift_reason = drift_reason
+    out.finish(summary.to_json(), to_dict(cfg))
     return summary
 
 
@@ -168,7 +176,8 @@ def _count(values) -> dict[str, int]:
     return {str(k): int(c) for k, c in zip(keys, counts)}
 
 
-def _summary(cfg, source, predictor, out, run_id, resumed_shards, scored, load_s, predict_s, t0) -> dict:
+def _summary(cfg: PredictConfig, source: Source, predictor: Predictor, out: OutputFolder, p: Progress) -> PredictSummary:
+    """Counts summed over every shard on disk (a resumed run's too); drift is added by the caller."""
     shards = out.shard_stats()
     total = {k: sum(s[k] for s in shards) for k in ("rows_in", "predicted", "skipped_company", "quarantined", "tokens")}
     merged = {k: _merge([s[k] for s in shards]) for k in ("quarantined_by_reason", "labels", "text_flags", "text_length_chars")}
@@ -177,22 +186,23 @@ def _summary(cfg, source, predictor, out, run_id, resumed_shards, scored, load_s
     expected = _expected_rows(cfg, source)
     if expected is not None and expected != total["rows_in"]:
         raise ReconciliationError(f"ETL manifest says {expected} rows in the chosen splits, read {total['rows_in']}")
-    return {
-        "run_id": run_id, "created_at": datetime.now(timezone.utc).isoformat(),
-        "model": {"name": predictor.info.name, "version": predictor.info.version,
-                  "sha256": predictor.info.sha256, "path": cfg.model, "labels": predictor.labels},
-        "input": {"path": cfg.input, "kind": source.kind, "files": len(source.files)},
-        "output": {"path": cfg.output, "format": out.format, "shards": len(shards)},
-        "counts": {**total, "quarantined_by_reason": merged["quarantined_by_reason"]},
-        "labels": merged["labels"], "text_flags": merged["text_flags"], "text_length_chars": merged["text_length_chars"],
-        "engine": {"device": predictor.device, "precision": predictor.precision, "batch_tokens": predictor.batch_tokens,
-                   "max_length_tokens": predictor.max_length, "tokenizer_workers": cfg.tokenizer_workers},
-        "resumed_shards": resumed_shards,
-        "throughput": {"messages_per_s": round(scored / predict_s, 1) if predict_s > 0 and scored else None,
-                       "messages_this_invocation": scored},
-        "timings_s": {"load": round(load_s, 3), "predict": round(predict_s, 3), "total": round(time.perf_counter() - t0, 3)},
-        "versions": versions(("torch", "transformers", "tokenizers", "pyarrow")), "git_commit": git_commit(),
-    }
+    info = predictor.info
+    return PredictSummary(
+        run_id=p.run_id, created_at=datetime.now(timezone.utc).isoformat(),
+        model=ModelRef(info.name, info.version, info.sha256, cfg.model, predictor.labels),
+        input={"path": cfg.input, "kind": source.kind, "files": len(source.files)},
+        output={"path": cfg.output, "format": out.format, "shards": len(shards)},
+        counts=PredictCounts(**total, quarantined_by_reason=merged["quarantined_by_reason"]),
+        labels=merged["labels"], text_flags=merged["text_flags"], text_length_chars=merged["text_length_chars"],
+        engine=Engine("local", predictor.device, predictor.precision, predictor.batch_tokens, predictor.max_length,
+                      cfg.tokenizer_workers),
+        resumed_shards=p.resumed_shards,
+        throughput={"messages_per_s": round(p.scored / p.predict_s, 1) if p.predict_s > 0 and p.scored else None,
+                    "messages_this_invocation": p.scored},
+        timings_s={"load": round(p.load_s, 3), "predict": round(p.predict_s, 3),
+                   "total": round(time.perf_counter() - p.started, 3)},
+        versions=versions(("torch", "transformers", "tokenizers", "pyarrow")), git_commit=git_commit(),
+        drift=None)
 
 
 def _value_counts(column) -> dict[str, int]:
@@ -212,8 +222,8 @@ def _merge(dicts: list[dict]) -> dict[str, int]:
 def _expected_rows(cfg: PredictConfig, source: Source) -> int | None:
     if source.manifest is None:
         return None
-    splits = source.manifest.get("splits", {})
-    return sum(splits[s]["rows"] for s in {f[1] for f in source.files} if s in splits) if source.files else 0
+    splits = source.manifest.splits
+    return sum(splits[s].rows for s in {f[1] for f in source.files} if s in splits) if source.files else 0
 
 
 def _progress_bar(cfg: PredictConfig, source: Source):
@@ -263,14 +273,14 @@ def main(argv: list[str] | None = None) -> int:
                      "configs/predict/default.yaml", __doc__, report=_report)
 
 
-def _report(s: dict) -> str:
-    c = s["counts"]
-    return (f"predictions: {s['output']['path']} ({s['output']['shards']} {s['output']['format']} shards)\n"
-            f"  rows in {c['rows_in']:,} = predicted {c['predicted']:,} + company skipped {c['skipped_company']:,}"
-            f" + quarantined {c['quarantined']:,} {c['quarantined_by_reason']}\n"
-            f"  labels {s['labels']}  flags {s['text_flags']}\n"
-            f"  {s['throughput']['messages_per_s']} msg/s  timings {s['timings_s']}  drift "
-            f"{ {k: s['drift'][k] for k in ('label_psi', 'text_length_psi')} if s['drift'] else s.get('drift_reason')}")
+def _report(s: PredictSummary) -> str:
+    c = s.counts
+    return (f"predictions: {s.output['path']} ({s.output['shards']} {s.output['format']} shards)\n"
+            f"  rows in {c.rows_in:,} = predicted {c.predicted:,} + company skipped {c.skipped_company:,}"
+            f" + quarantined {c.quarantined:,} {c.quarantined_by_reason}\n"
+            f"  labels {s.labels}  flags {s.text_flags}\n"
+            f"  {s.throughput['messages_per_s']} msg/s  timings {s.timings_s}  drift "
+            f"{ {k: s.drift[k] for k in ('label_psi', 'text_length_psi')} if s.drift else s.drift_reason}")
 
 
 if __name__ == "__main__":

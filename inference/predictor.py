@@ -20,6 +20,8 @@ from typing import Callable
 import fsspec
 import numpy as np
 
+from common.contracts import TrainingManifest
+from common.errors import UserError
 from inference.encoding import Encoded, TextEncoder, pad_batch, token_batches
 from modeling import registry
 from modeling.kernels import cpu_has_native_bf16
@@ -44,7 +46,7 @@ class ModelInfo:
     version: str
     sha256: str
     path: str
-    training_manifest: dict | None
+    training_manifest: TrainingManifest | None
 
 
 def local_model_dir(path: str) -> str:
@@ -65,8 +67,9 @@ def local_model_dir(path: str) -> str:
 
 def read_model_info(model_dir: str) -> ModelInfo:
     entry = registry.entry(model_dir) or {}
-    manifest = _read_json(os.path.join(model_dir, "training_manifest.json"))
-    name = entry.get("name") or (manifest or {}).get("model_name") or os.path.basename(model_dir.rstrip("/"))
+    path = os.path.join(model_dir, "training_manifest.json")
+    manifest = TrainingManifest.read(path) if os.path.exists(path) else None  # a base model has none
+    name = entry.get("name") or (manifest and manifest.model_name) or os.path.basename(model_dir.rstrip("/"))
     sha = entry.get("content_sha256") or registry.content_hash(model_dir)
     return ModelInfo(name, entry.get("version", "unregistered"), sha, model_dir, manifest)
 
@@ -82,7 +85,7 @@ def pick_device(device: str) -> str:
     import torch
 
     if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device=cuda but no CUDA GPU is visible; pass --device cpu (or auto)")
+        raise UserError("device=cuda but no CUDA GPU is visible; pass --device cpu (or auto)")
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
@@ -94,7 +97,7 @@ def pick_precision(precision: str, device: str) -> str:
         # the fastest mode that did (int8 modes were faster but disagreed more).
         return "bf16" if device == "cuda" or cpu_has_native_bf16() else "fp32"
     if device == "cuda" and precision in ("int8", "onnx", "onnx-int8"):
-        raise ValueError(f"precision={precision} is a CPU mode; on cuda use bf16 or fp32")
+        raise UserError(f"precision={precision} is a CPU mode; on cuda use bf16 or fp32")
     return precision
 
 
@@ -130,7 +133,8 @@ class Predictor:
         if device == "cpu":
             torch.set_num_threads(num_threads or len(os.sched_getaffinity(0)))
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        max_length = max_length_tokens or (info.training_manifest or {}).get("max_length") or _model_limit(model_dir, tokenizer)
+        trained_length = info.training_manifest.max_length if info.training_manifest else None
+        max_length = max_length_tokens or trained_length or _model_limit(model_dir, tokenizer)
         from inference.backends import load_backend
 
         backend = load_backend(model_dir, device, precision)
@@ -161,7 +165,7 @@ def model_labels(model_dir: str) -> dict[int, str]:
     config = _read_json(os.path.join(model_dir, "config.json")) or {}
     id2label = {int(k): v for k, v in (config.get("id2label") or {}).items()}
     if not id2label:
-        raise ValueError(f"{model_dir}/config.json has no id2label; train with label names in the config")
+        raise UserError(f"{model_dir}/config.json has no id2label; train with label names in the config")
     return id2label
 
 

@@ -25,6 +25,7 @@ import os
 
 import numpy as np
 
+from common.errors import UserError
 from inference.intake import add_flag, text_flags
 from inference.predictor import Predictor
 from preprocessing.text import model_text
@@ -32,6 +33,10 @@ from preprocessing.text import model_text
 JSONLINES = ("application/jsonlines", "application/x-jsonlines", "application/jsonl")
 JSON = "application/json"
 CSV = "text/csv"
+
+
+class RequestError(UserError):
+    """A request body or content type the handler cannot read; the message says what it accepts."""
 
 
 def model_fn(model_dir: str, context=None) -> Predictor:
@@ -64,19 +69,19 @@ def _kind(content_type: str | None) -> str:
         return "json"
     if base == CSV:
         return "csv"
-    raise ValueError(f"unsupported content type {content_type!r}; use {JSONLINES[0]}, {JSON} or {CSV}")
+    raise RequestError(f"unsupported content type {content_type!r}; use {JSONLINES[0]}, {JSON} or {CSV}")
 
 
 def _record(obj) -> dict:
     if isinstance(obj, str):
         return {"id": None, "text": obj}
     if not isinstance(obj, dict):
-        raise ValueError(f"a record must be a string or an object with 'inputs' or 'text', found {obj!r}")
+        raise RequestError(f"a record must be a string or an object with 'inputs' or 'text', found {obj!r}")
     if "inputs" in obj and not isinstance(obj["inputs"], (str, type(None))):
-        raise ValueError("one record per line: 'inputs' must be a string here (send lists as application/json)")
+        raise RequestError("one record per line: 'inputs' must be a string here (send lists as application/json)")
     text = obj.get("text", obj.get("inputs"))
     if text is None and "text" not in obj and "inputs" not in obj:
-        raise ValueError(f"record has neither 'text' nor 'inputs': {sorted(obj)}")
+        raise RequestError(f"record has neither 'text' nor 'inputs': {sorted(obj)}")
     return {"id": obj.get("id"), "text": text or ""}
 
 

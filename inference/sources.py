@@ -25,7 +25,8 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from inference.config import PredictConfig
-from preprocessing.schema import SPLITS
+from common.contracts import EtlManifest
+from common.etl_run import open_etl_run
 
 # .json is read as JSON Lines (one object per line), the form batch jobs exchange.
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
@@ -47,7 +48,7 @@ class Source:
     text_column: str
     has_inbound: bool
     fs: fsspec.AbstractFileSystem
-    manifest: dict | None = None
+    manifest: EtlManifest | None = None
 
     @property
     def prepared(self) -> bool:
@@ -170,7 +171,7 @@ def open_source(cfg: PredictConfig) -> Source:
     if fs.isdir(path) and fs.exists(f"{path.rstrip('/')}/manifest.json") and kind in ("auto", "etl"):
         kind = "etl"
     if kind == "etl":
-        manifest, files = _etl_files(fs, path.rstrip("/"), cfg)
+        manifest, files = _etl_files(cfg)
     else:
         files = [(u, None) for u in _list_files(fs, path, cfg.input)]
         if kind == "auto":
@@ -186,18 +187,9 @@ def open_source(cfg: PredictConfig) -> Source:
     return source
 
 
-def _etl_files(fs, run: str, cfg: PredictConfig) -> tuple[dict, list[tuple[str, str]]]:
-    if not fs.exists(f"{run}/_SUCCESS"):
-        raise ValueError(f"ETL run {cfg.input} has no _SUCCESS marker (unfinished or failed run); rerun the ETL")
-    with fs.open(f"{run}/manifest.json", "r") as fh:
-        manifest = json.load(fh)
-    present = [s for s in SPLITS if fs.isdir(f"{run}/{s}")]
-    wanted = cfg.splits or present
-    unknown = [s for s in wanted if s not in present]
-    if unknown:
-        raise ValueError(f"splits {unknown} not in ETL run {cfg.input}; it has {present}")
-    files = [(f, s) for s in wanted for f in sorted(fs.glob(f"{run}/{s}/*.parquet"))]
-    return manifest, files
+def _etl_files(cfg: PredictConfig) -> tuple[EtlManifest, list[tuple[str, str]]]:
+    run = open_etl_run(cfg.input, setting="--input", splits=cfg.splits or None)
+    return run.manifest, run.all_files()
 
 
 def _list_files(fs, path: str, given: str) -> list[str]:

@@ -11,12 +11,11 @@ Input: an ETL run (its split folders), raw twcs CSV (through the ETL's own
 reader and validation, `preprocessing.reading`, then `spark_model_text`: rows
 the ETL would quarantine are quarantined here too), Parquet or JSON Lines
 (model_text applied in pandas). Output: Parquet predictions with the CLI's
-columns in predictions/, quarantine/ (raw CSV only), summary.json, _SUCCESS last.
+columns in predictions/, quarantine/ (raw CSV only), config.json, summary.json, _SUCCESS last.
 The model folder must be readable from every executor (s3:// on a cluster).
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
 from datetime import datetime, timezone
@@ -25,31 +24,70 @@ from pathlib import Path
 if __package__ in (None, ""):  # spark-submit runs this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dataclasses import dataclass
+
 import fsspec
 import numpy as np
 
+from common import storage
+from common.configfile import to_dict
+from common.contracts import Engine, ModelRef, PredictCounts, PredictSummary
+from common.provenance import git_commit, versions
 from inference.config import PredictConfig
 from inference.drift import drift_report, etl_length_bins, reference
 from inference.intake import add_flag, text_flags
-from inference.predictor import Predictor, local_model_dir, model_labels, read_model_info
+from inference.predictor import ModelInfo, Predictor, local_model_dir, model_labels, read_model_info
 from inference.sinks import prediction_schema, prediction_table
 from inference.sources import open_source
 from modeling import registry
-from common.configfile import to_dict
 
-_PREDICTORS: dict[tuple, Predictor] = {}
+_PREDICTORS: dict["EngineSettings", Predictor] = {}
 
 
-def cached_predictor(model_dir: str, device: str, precision: str, batch_tokens: int, max_length: int | None,
-                     num_threads: int) -> Predictor:
+@dataclass(frozen=True)
+class EngineSettings:
+    """How each worker loads its Predictor; hashable, so it keys the per-worker cache."""
+
+    model_dir: str
+    device: str
+    precision: str
+    batch_tokens: int
+    max_length: int | None
+    num_threads: int
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """Everything a task needs besides its rows (shipped to the executors with the scorer)."""
+
+    engine: EngineSettings
+    labels: tuple[str, ...]
+    model: tuple[str, str, str]  # name, version, sha256: the columns every prediction row carries
+    run_id: str
+    prepared: bool  # the text is model text already (ETL runs, raw CSV through the ETL reader)
+
+
+@dataclass
+class SparkInput:
+    """The rows to score and what was set aside before scoring."""
+
+    frame: object  # DataFrame of (id, text[, split])
+    quarantine: object | None  # DataFrame of rejected raw CSV rows, with a reason; None for other inputs
+    skipped_company: int
+    prepared: bool
+    kind: str  # the inference.sources kind: etl | csv | parquet | jsonl
+    files: int
+
+
+def cached_predictor(engine: EngineSettings) -> Predictor:
     """One Predictor per Python worker and settings: tasks reuse it instead of reloading weights."""
-    key = (model_dir, device, precision, batch_tokens, max_length, num_threads)
-    if key not in _PREDICTORS:
-        _PREDICTORS[key] = Predictor.load(model_dir, device, precision, batch_tokens, max_length, 1, num_threads)
-    return _PREDICTORS[key]
+    if engine not in _PREDICTORS:
+        _PREDICTORS[engine] = Predictor.load(engine.model_dir, engine.device, engine.precision, engine.batch_tokens,
+                                             engine.max_length, 1, engine.num_threads)
+    return _PREDICTORS[engine]
 
 
-def run(cfg: PredictConfig, spark=None) -> dict:
+def run(cfg: PredictConfig, spark=None) -> PredictSummary:
     """Score cfg.input on the cluster into cfg.output (Parquet); returns the summary."""
     from preprocessing.config import SparkConfig
     from preprocessing.session import get_spark
@@ -60,48 +98,60 @@ def run(cfg: PredictConfig, spark=None) -> dict:
     model_dir = registry.resolve(cfg.model, cfg.registry_root)
     info = read_model_info(local_model_dir(model_dir))
     labels = [model_labels(info.path)[i] for i in range(len(model_labels(info.path)))]
-    frame, quarantine, company, prepared = _read(spark, cfg)
-    with_split = "split" in frame.columns
-    schema = _spark_schema(prediction_schema(labels, with_split))
+    data = _read(spark, cfg)
+    schema = _spark_schema(prediction_schema(labels, "split" in data.frame.columns))
     run_id = cfg.run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     # Spark parallelises over tasks, so each task's torch gets one thread unless told otherwise.
-    engine = (model_dir, cfg.device, cfg.precision, cfg.batch_tokens, cfg.max_length_tokens, cfg.num_threads or 1)
-    scorer = _scorer(engine, labels, (info.name, info.version, info.sha256), run_id, prepared)
+    engine = EngineSettings(model_dir, cfg.device, cfg.precision, cfg.batch_tokens, cfg.max_length_tokens, cfg.num_threads or 1)
+    scoring = Scoring(engine, tuple(labels), (info.name, info.version, info.sha256), run_id, data.prepared)
     out = cfg.output.rstrip("/")
     fs, root = fsspec.core.url_to_fs(out)
     if fs.exists(f"{root}/_SUCCESS"):
         fs.rm(f"{root}/_SUCCESS")
-    frame.mapInPandas(scorer, schema).write.mode("overwrite").parquet(f"{out}/predictions")
-    summary = _summary(spark, cfg, info, labels, run_id, frame, quarantine, company, t0)
-    with fs.open(f"{root}/summary.json", "w") as fh:
-        json.dump(summary, fh, indent=2, sort_keys=True, default=str)
-    with fs.open(f"{root}/_SUCCESS", "w") as fh:
-        fh.write("")
+    data.frame.mapInPandas(_scorer(scoring), schema).write.mode("overwrite").parquet(f"{out}/predictions")
+    if data.quarantine is not None:
+        data.quarantine.write.mode("overwrite").parquet(f"{out}/quarantine")
+    summary = _summary(spark, cfg, info, scoring, data, t0)
+    storage.write_json(f"{out}/config.json", to_dict(cfg))
+    summary.write(f"{out}/summary.json")
+    storage.write_text(f"{out}/_SUCCESS", "")
     return summary
 
 
-def _summary(spark, cfg, info, labels, run_id, frame, quarantine, company, t0) -> dict:
+def _summary(spark, cfg: PredictConfig, info: ModelInfo, scoring: Scoring, data: SparkInput, t0: float) -> PredictSummary:
     """Counts from the written predictions, plus the same PSI drift report as the CLI."""
+    from pyspark.sql import functions as F
+
     out = cfg.output.rstrip("/")
     written = spark.read.parquet(f"{out}/predictions")
     label_counts = dict(sorted((r["label"], r["count"]) for r in written.groupBy("label").count().collect()))
+    flags = written.select(F.explode(F.split("text_flags", ",")).alias("flag")).where(F.col("flag") != "")
+    flag_counts = dict(sorted((r["flag"], r["count"]) for r in flags.groupBy("flag").count().collect()))
+    tokens = written.agg(F.sum("n_tokens")).first()[0] or 0
     ref, reason = reference(info.training_manifest)
-    lengths = _length_counts(frame, ref["bins"] if ref else etl_length_bins())
+    lengths = _length_counts(data.frame, ref["bins"] if ref else etl_length_bins())
+    reasons: dict[str, int] = {}
+    if data.quarantine is not None:
+        quarantine = spark.read.parquet(f"{out}/quarantine")
+        reasons = dict(sorted((r["reason"], r["count"]) for r in quarantine.groupBy("reason").count().collect()))
+    predicted, quarantined = sum(label_counts.values()), sum(reasons.values())
+    fs, root = fsspec.core.url_to_fs(out)
     total = round(time.perf_counter() - t0, 3)
-    summary = {"run_id": run_id, "engine": "spark", "model": {"name": info.name, "version": info.version,
-               "sha256": info.sha256, "path": cfg.model, "labels": labels},
-               "counts": {"predicted": sum(label_counts.values()), "skipped_company": company},
-               "labels": label_counts, "text_length_chars": lengths, "timings_s": {"total": total},
-               "throughput": {"messages_per_s": round(sum(label_counts.values()) / total, 1)},
-               "drift": drift_report(ref, label_counts, lengths, cfg.drift_threshold) if ref else None,
-               "config": to_dict(cfg)}
-    if reason:
-        summary["drift_reason"] = reason
-    if quarantine is not None:
-        quarantine.write.mode("overwrite").parquet(f"{out}/quarantine")
-        reasons = {r["reason"]: r["count"] for r in quarantine.groupBy("reason").count().collect()}
-        summary["counts"].update(quarantined=sum(reasons.values()), quarantined_by_reason=reasons)
-    return summary
+    e = scoring.engine
+    return PredictSummary(
+        run_id=scoring.run_id, created_at=datetime.now(timezone.utc).isoformat(),
+        model=ModelRef(info.name, info.version, info.sha256, cfg.model, list(scoring.labels)),
+        input={"path": cfg.input, "kind": data.kind, "files": data.files},
+        output={"path": cfg.output, "format": "parquet", "shards": len(fs.glob(f"{root}/predictions/*.parquet"))},
+        counts=PredictCounts(rows_in=predicted + data.skipped_company + quarantined, predicted=predicted,
+                             skipped_company=data.skipped_company, quarantined=quarantined,
+                             quarantined_by_reason=reasons, tokens=int(tokens)),
+        labels=label_counts, text_flags=flag_counts, text_length_chars=lengths,
+        engine=Engine("spark", e.device, e.precision, e.batch_tokens, e.max_length, 1),
+        resumed_shards=0, throughput={"messages_per_s": round(predicted / total, 1), "messages_this_invocation": predicted},
+        timings_s={"total": total}, versions=versions(("pyspark", "torch", "transformers", "tokenizers", "pyarrow")),
+        git_commit=git_commit(),
+        drift=drift_report(ref, label_counts, lengths, cfg.drift_threshold) if ref else None, drift_reason=reason)
 
 
 def _length_counts(frame, bins: list[int]) -> dict[str, int]:
@@ -115,8 +165,8 @@ def _length_counts(frame, bins: list[int]) -> dict[str, int]:
     return {str(r["bin"]): r["count"] for r in sorted(rows, key=lambda r: r["bin"])}
 
 
-def _read(spark, cfg: PredictConfig):
-    """(id, text[, split]) rows to score, the quarantine (raw CSV only), company rows skipped, text prepared?"""
+def _read(spark, cfg: PredictConfig) -> SparkInput:
+    """(id, text[, split]) rows to score, the quarantine (raw CSV only), company rows skipped."""
     from pyspark.sql import functions as F
 
     source = open_source(cfg)  # same file discovery and column checks as the CLI
@@ -129,14 +179,14 @@ def _read(spark, cfg: PredictConfig):
         frame = parts[0]
         for p in parts[1:]:
             frame = frame.unionByName(p)
-        return frame, None, 0, True
+        return SparkInput(frame, None, 0, True, source.kind, len(source.files))
     if source.kind == "csv":
-        return (*_read_raw_csv(spark, cfg), True)
+        return SparkInput(*_read_raw_csv(spark, cfg), True, source.kind, len(source.files))
     reader = spark.read.parquet if source.kind == "parquet" else spark.read.json
     frame = reader(*[f for f, _ in source.files])
     # Parquet/JSONL text is raw: model_text runs in pandas inside the scorer.
     cols = (F.col(cfg.id_column).cast("long").alias("id"), F.col(cfg.text_column).cast("string").alias("text"))
-    return frame.select(*cols), None, 0, False
+    return SparkInput(frame.select(*cols), None, 0, False, source.kind, len(source.files))
 
 
 def _read_raw_csv(spark, cfg: PredictConfig):
@@ -156,19 +206,20 @@ def _read_raw_csv(spark, cfg: PredictConfig):
     return frame, checked.where(F.col("reason").isNotNull()).select("tweet_id", "text", "raw_record", "source_file", "reason"), company
 
 
-def _scorer(engine: tuple, labels: list[str], model: tuple, run_id: str, prepared: bool):
+def _scorer(scoring: Scoring):
     def score(batches):
         from preprocessing.text import model_text
 
-        predictor = cached_predictor(*engine)
+        predictor = cached_predictor(scoring.engine)
+        labels = list(scoring.labels)
         for pdf in batches:
             raw = pdf["text"].fillna("").astype(str).tolist()
-            texts = raw if prepared else [model_text(t) for t in raw]
+            texts = raw if scoring.prepared else [model_text(t) for t in raw]
             preds = predictor.predict(texts)
             flags = add_flag(text_flags(raw, texts, np.zeros(len(raw), bool)), preds.truncated, "truncated")
             split = pdf["split"].to_numpy(dtype=object) if "split" in pdf.columns else None
-            table = prediction_table(pdf["id"].to_numpy(np.int64), preds.probs, preds.n_tokens, flags, labels, model,
-                                     run_id, split)
+            table = prediction_table(pdf["id"].to_numpy(np.int64), preds.probs, preds.n_tokens, flags, labels,
+                                     scoring.model, scoring.run_id, split)
             yield table.to_pandas()
 
     return score
@@ -186,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 
     return run_stage(PredictConfig, run, argv, ("model", "input", "output", "text_column", "id_column", "batch_tokens", "device"),
                      "configs/predict/default.yaml", __doc__,
-                     report=lambda s: f"spark predictions: {s['counts']} labels {s['labels']} in {s['timings_s']['total']}s")
+                     report=lambda s: f"spark predictions: {s.counts} labels {s.labels} in {s.timings_s['total']}s")
 
 
 if __name__ == "__main__":

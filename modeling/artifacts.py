@@ -1,6 +1,6 @@
 """What a training run leaves beside the model: metrics.json, training_manifest.json, README.md, plots.
 
-    write_all(folder, metrics, manifest, log_history)
+    write_all(folder, metrics, manifest, log_history)   # TrainMetrics, TrainingManifest (common.contracts)
 
 The model folder is self-describing: inference reads the labels, max_length
 and the training data's label and text-length distributions (for drift
@@ -16,6 +16,8 @@ import matplotlib
 matplotlib.use("Agg")  # headless: training machines have no display
 import matplotlib.pyplot as plt  # noqa: E402
 
+from common.contracts import GateDecision, TrainingManifest, TrainMetrics  # noqa: E402
+
 METRICS_FILE = "metrics.json"
 MANIFEST_FILE = "training_manifest.json"
 CARD_FILE = "README.md"
@@ -23,7 +25,7 @@ CONFUSION_PNG = "confusion_matrix.png"
 CURVES_PNG = "training_curves.png"
 
 
-def gate(test: dict | None, baseline_test: dict | None, threshold: float) -> dict:
+def gate(test: dict | None, baseline_test: dict | None, threshold: float) -> GateDecision:
     """approved iff test macro-F1 >= threshold and >= the baseline's test macro-F1."""
     model_f1 = test["macro_f1"] if test else None
     base_f1 = baseline_test["macro_f1"] if baseline_test else None
@@ -35,19 +37,14 @@ def gate(test: dict | None, baseline_test: dict | None, threshold: float) -> dic
             reasons.append(f"test macro-F1 {model_f1:.4f} < threshold {threshold}")
         if base_f1 is not None and model_f1 < base_f1:
             reasons.append(f"test macro-F1 {model_f1:.4f} < baseline {base_f1:.4f}")
-    return {"approved": not reasons, "min_test_macro_f1": threshold, "model_test_macro_f1": model_f1,
-            "baseline_test_macro_f1": base_f1, "reasons": reasons}
+    return GateDecision(approved=not reasons, min_test_macro_f1=threshold, model_test_macro_f1=model_f1,
+                        baseline_test_macro_f1=base_f1, reasons=reasons)
 
 
-def write_json(path: str, data: dict) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=False, default=str)
-
-
-def write_all(folder: str, metrics: dict, manifest: dict, log_history: list[dict]) -> None:
-    write_json(os.path.join(folder, METRICS_FILE), metrics)
-    write_json(os.path.join(folder, MANIFEST_FILE), manifest)
-    plot_confusion(metrics.get("test"), os.path.join(folder, CONFUSION_PNG))
+def write_all(folder: str, metrics: TrainMetrics, manifest: TrainingManifest, log_history: list[dict]) -> None:
+    metrics.write(os.path.join(folder, METRICS_FILE))
+    manifest.write(os.path.join(folder, MANIFEST_FILE))
+    plot_confusion(metrics.test, os.path.join(folder, CONFUSION_PNG))
     plot_curves(log_history, os.path.join(folder, CURVES_PNG))
     with open(os.path.join(folder, CARD_FILE), "w", encoding="utf-8") as fh:
         fh.write(model_card(metrics, manifest))
@@ -98,9 +95,9 @@ def _fmt(x) -> str:
     return "n/a" if x is None else f"{x:.4f}"
 
 
-def _results_table(metrics: dict) -> list[str]:
-    test, base = metrics.get("test"), (metrics.get("baseline") or {}).get("test")
-    labels = metrics["labels"]
+def _results_table(metrics: TrainMetrics) -> list[str]:
+    test, base = metrics.test, metrics.baseline.get("test")
+    labels = metrics.labels
     rows = ["| metric (test split) | model | TF-IDF + LogReg baseline |", "| --- | --- | --- |"]
     for key in ("accuracy", "macro_f1"):
         rows.append(f"| {key} | {_fmt(test and test[key])} | {_fmt(base and base[key])} |")
@@ -111,25 +108,24 @@ def _results_table(metrics: dict) -> list[str]:
     return rows
 
 
-def model_card(metrics: dict, manifest: dict) -> str:
-    data, g, gold = manifest["data_manifest"], metrics["gate"], metrics.get("gold")
-    split_lines = [f"| {s} | {data['splits'][s].get('rows', 0):,} | {json.dumps(data['splits'][s].get('labels', {}), sort_keys=True)} |"
-                   for s in ("train", "validation", "test") if s in data["splits"]]
+def model_card(metrics: TrainMetrics, manifest: TrainingManifest) -> str:
+    data, g, gold = manifest.data_manifest, metrics.gate, metrics.gold
+    split_lines = [f"| {s} | {st.rows:,} | {json.dumps(st.labels, sort_keys=True)} |" for s, st in data.splits.items()]
     lines = [
-        f"# {manifest['model_name']}",
+        f"# {manifest.model_name}",
         "",
         "Flags customer-support messages (tweets and chats, English and Spanish) as "
-        + " vs ".join(f"`{n}`" for n in manifest["labels"]) + ".",
+        + " vs ".join(f"`{n}`" for n in manifest.labels) + ".",
         "",
-        f"- Base model: `{manifest['base_model']}`; max length {manifest['max_length']} tokens",
-        f"- Labels (id order): {', '.join(manifest['labels'])} (also in config.json id2label)",
-        f"- Approved: **{g['approved']}** (gate: test macro-F1 >= {g['min_test_macro_f1']} and >= baseline)"
-        + (f"; not approved because {'; '.join(g['reasons'])}" if g["reasons"] else ""),
-        f"- Git commit: `{manifest.get('git_commit')}`",
+        f"- Base model: `{manifest.base_model}`; max length {manifest.max_length} tokens",
+        f"- Labels (id order): {', '.join(manifest.labels)} (also in config.json id2label)",
+        f"- Approved: **{g.approved}** (gate: test macro-F1 >= {g.min_test_macro_f1} and >= baseline)"
+        + (f"; not approved because {'; '.join(g.reasons)}" if g.reasons else ""),
+        f"- Git commit: `{manifest.git_commit}`",
         "",
         "## Data",
         "",
-        f"ETL run `{data.get('path', manifest.get('data_source'))}` ({data.get('label_source', 'labels from the ETL')}). "
+        f"ETL run `{data.path}` ({data.label_source}). "
         "Input text is `preprocessing.text.model_text` of the raw message.",
         "",
         "| split | rows | labels |",
@@ -140,7 +136,7 @@ def model_card(metrics: dict, manifest: dict) -> str:
         "",
         *_results_table(metrics),
         "",
-        f"Validation macro-F1: {_fmt((metrics.get('validation') or {}).get('macro_f1'))}.",
+        f"Validation macro-F1: {_fmt((metrics.validation or {}).get('macro_f1'))}.",
     ]
     if gold:
         lines += ["", "## Gold set", "",

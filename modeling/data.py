@@ -3,9 +3,9 @@
     splits, manifest = load_splits(DataConfig(run_dir="runs/etl/2024-05-31/r1"))
     tokenized = tokenize_splits(splits, tokenizer, max_length_tokens=128)
 
-Two layouts are read. A run folder (`data.run_dir`, local or s3://) must carry
-`_SUCCESS`, written last by the ETL, so a half-published run is never trained
-on. Three split folders plus a manifest (`data.train_dir` / `validation_dir` /
+Two layouts are read. A run folder (`data.run_dir`, local or s3://) is opened
+by `common.etl_run.open_etl_run`, which refuses a run without `_SUCCESS`, so a
+half-published run is never trained on. Three split folders plus a manifest (`data.train_dir` / `validation_dir` /
 `test_dir` / `manifest`) are what a SageMaker job sees: each channel is copied
 to its own local folder, and the manifest arrives as a fourth channel; the
 launcher checks the run's `_SUCCESS` before it submits the job.
@@ -22,6 +22,9 @@ from dataclasses import dataclass
 import fsspec
 import pyarrow.parquet as pq
 
+from common.contracts import EtlManifest
+from common.errors import UserError
+from common.etl_run import open_etl_run
 from modeling.config import DataConfig
 from preprocessing.schema import PREPARED_FIELDS, SPLITS
 
@@ -29,7 +32,7 @@ TEXT_COLUMN = "text"
 LABEL_COLUMN = "label"
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """The input is not a usable ETL run; the message says what was expected and what was found."""
 
 
@@ -38,44 +41,29 @@ class RunLayout:
     """Parquet files per split and the run's manifest."""
 
     files: dict[str, list[str]]
-    manifest: dict
+    manifest: EtlManifest
     source: str
 
     @property
     def labels(self) -> list[str]:
-        return list(self.manifest["labels"])
+        return list(self.manifest.labels)
 
 
 def resolve_layout(cfg: DataConfig) -> RunLayout:
     """Find the Parquet files and manifest of either layout; refuse incomplete runs."""
     if cfg.run_dir:
-        root = cfg.run_dir.rstrip("/")
-        fs, path = fsspec.core.url_to_fs(root)
-        if not fs.exists(f"{path}/_SUCCESS"):
-            raise DataError(f"{root} has no _SUCCESS marker: the ETL run is incomplete or still running; "
-                            "point data.run_dir (--data) at a published run")
-        dirs = {s: f"{root}/{s}" for s in SPLITS}
-        manifest_path = f"{root}/manifest.json"
-    elif cfg.train_dir:
-        dirs = {"train": cfg.train_dir, "validation": cfg.validation_dir, "test": cfg.test_dir}
-        manifest_path = cfg.manifest or f"{cfg.train_dir.rstrip('/')}/manifest.json"
-    else:
+        run = open_etl_run(cfg.run_dir, setting="data.run_dir (--data)", splits=SPLITS)
+        return RunLayout(run.files, run.manifest, run.path)
+    if not cfg.train_dir:
         raise DataError("no input data: pass --data RUN_DIR (data.run_dir=...) or data.train_dir/validation_dir/test_dir")
-    manifest = _read_manifest(manifest_path)
-    return RunLayout({s: _parquet_files(d) for s, d in dirs.items()}, manifest, cfg.run_dir or cfg.train_dir)
-
-
-def _read_manifest(path: str) -> dict:
+    dirs = {"train": cfg.train_dir, "validation": cfg.validation_dir, "test": cfg.test_dir}
+    manifest_path = cfg.manifest or f"{cfg.train_dir.rstrip('/')}/manifest.json"
     try:
-        with fsspec.open(path, "r") as fh:
-            manifest = json.load(fh)
+        manifest = EtlManifest.read(manifest_path)
     except FileNotFoundError:
-        raise DataError(f"manifest not found: {path}; expected the ETL run's manifest.json "
+        raise DataError(f"manifest not found: {manifest_path}; expected the ETL run's manifest.json "
                         "(set data.manifest for the split-folder layout)") from None
-    for key in ("labels", "splits"):
-        if key not in manifest:
-            raise DataError(f"{path}: expected key '{key}' in the ETL manifest, found keys {sorted(manifest)}")
-    return manifest
+    return RunLayout({s: _parquet_files(d) for s, d in dirs.items()}, manifest, cfg.train_dir)
 
 
 def _parquet_files(folder: str) -> list[str]:
@@ -108,10 +96,10 @@ def check_layout(layout: RunLayout, scan_labels: bool = True) -> None:
             if missing:
                 raise DataError(f"{path}: missing column(s) {missing}; expected columns {expected}, found {found}")
     labels = layout.labels
-    for split, stats in layout.manifest["splits"].items():
-        extra = sorted(set(stats.get("labels", {})) - set(labels))
+    for split, stats in layout.manifest.splits.items():
+        extra = sorted(set(stats.labels) - set(labels))
         if extra:
-            raise DataError(f"manifest split '{split}' counts labels {sorted(stats['labels'])}, "
+            raise DataError(f"manifest split '{split}' counts labels {sorted(stats.labels)}, "
                             f"but the manifest's label set is {labels}; expected only {labels}, found extra {extra}")
     if scan_labels:
         found_labels = _scan_labels(layout)

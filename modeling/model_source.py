@@ -16,6 +16,7 @@ from typing import Callable
 
 import fsspec
 
+from common.configfile import ConfigError
 from modeling.config import ModelConfig
 
 PACKAGE_PREFIX = "package:"
@@ -29,12 +30,12 @@ def resolve_source(source: str) -> str:
         try:
             module = importlib.import_module(name)
         except ImportError:
-            raise ValueError(f"model.source={source}: package '{name}' is not installed; pip install it, "
+            raise ConfigError(f"model.source={source}: package '{name}' is not installed; pip install it, "
                              "or give a Hub name or folder") from None
         getter = getattr(module, "get_model_path", None)
         path = str(getter() if getter else getattr(module, "MODEL_DIR"))
         if not os.path.isfile(os.path.join(path, "config.json")):
-            raise ValueError(f"model.source={source}: {path} holds no config.json")
+            raise ConfigError(f"model.source={source}: {path} holds no config.json")
         return path
     if "://" in source:  # s3:// and friends: transformers reads local folders only
         local = tempfile.mkdtemp(prefix="model-source-")

@@ -22,11 +22,14 @@ from datetime import datetime, timezone
 
 import fsspec
 
+from common.errors import UserError
+from common.storage import copy_tree
+
 PREFIX = "registry:"
 WEIGHTS = "model.safetensors"
 
 
-class RegistryError(LookupError):
+class RegistryError(UserError):
     """The registry has no such model; the message says what exists."""
 
 
@@ -70,14 +73,8 @@ def register(model_dir: str, root: str, name: str, approved: bool, metrics: dict
     fs, base = _fs(root)
     version = next_version(root, name)
     dest = f"{base}/{name}/{version}"
-    src_fs, src = fsspec.core.url_to_fs(model_dir)
-    for path in src_fs.find(src):
-        rel = path[len(src.rstrip("/")) + 1:]
-        if rel.startswith("checkpoint-"):
-            continue  # resumable trainer state is not part of a released model
-        fs.makedirs(f"{dest}/{rel}".rsplit("/", 1)[0], exist_ok=True)
-        with src_fs.open(path, "rb") as fin, fs.open(f"{dest}/{rel}", "wb") as fout:
-            fout.write(fin.read())
+    # Resumable trainer state is not part of a released model.
+    copy_tree(model_dir, _join(root, f"{name}/{version}"), skip_prefixes=("checkpoint-",))
     entry = {
         "name": name,
         "version": version,

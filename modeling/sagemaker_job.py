@@ -11,8 +11,9 @@ become channels train/validation/test, and its manifest.json a fourth channel
 the container only ever sees the channels.
 
 With dry_run the SDK runs for real against a `sagemaker.Session` whose AWS
-clients are mocks (as the SDK's own unit tests do), and the CreateTrainingJob
-/ CreateModel / CreateTransformJob requests it would send are returned.
+clients record each call instead of sending it (modeling/sagemaker_dry_run.py),
+and the CreateTrainingJob / CreateModel / CreateTransformJob requests it would
+send are returned.
 """
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
-from unittest import mock
 
 from common.configfile import ConfigError
+from common.etl_run import open_etl_run
 
 ROOT = Path(__file__).resolve().parent.parent
 # Copied into the job's source_dir: the code the entry point imports and the files configs name.
@@ -113,11 +114,8 @@ def channels(run_dir: str) -> dict[str, str]:
 
 
 def check_run_complete(run_dir: str) -> None:
-    import fsspec
-
-    fs, path = fsspec.core.url_to_fs(run_dir)
-    if not fs.exists(f"{path.rstrip('/')}/_SUCCESS"):
-        raise FileNotFoundError(f"{run_dir} has no _SUCCESS marker: the ETL run is incomplete; pass a published run")
+    """The container sees only the channels: refuse a half-published run (or a foreign manifest) here."""
+    open_etl_run(run_dir, setting="--data")
 
 
 def stage_source_dir(dest: str, extra_files: tuple[str, ...] = ()) -> str:
@@ -176,17 +174,18 @@ def estimator_kwargs(cfg: SageMakerConfig, role: str, source_dir: str, hyper: di
 
 
 def session(cfg: SageMakerConfig, dry_run: bool):
-    """A real sagemaker.Session, or one whose AWS clients are MagicMocks (nothing leaves the machine)."""
+    """A real sagemaker.Session, or one whose AWS clients record calls instead of sending them."""
     import sagemaker
 
     if not dry_run:
         import boto3
 
         return sagemaker.Session(boto_session=boto3.Session(region_name=cfg.region), sagemaker_config=_NO_TELEMETRY)
-    client = mock.MagicMock(name="sagemaker_client")
-    client.describe_training_job.return_value = {"TrainingJobStatus": "InProgress"}
-    boto = mock.MagicMock(name="boto_session", region_name=cfg.region)
-    return sagemaker.Session(boto_session=boto, sagemaker_client=client, sagemaker_runtime_client=mock.MagicMock(),
+    from modeling.sagemaker_dry_run import DryRunBotoSession
+
+    boto = DryRunBotoSession(cfg.region)
+    return sagemaker.Session(boto_session=boto, sagemaker_client=boto.client("sagemaker"),
+                             sagemaker_runtime_client=boto.client("sagemaker-runtime"),
                              default_bucket="dry-run-bucket", sagemaker_config=_NO_TELEMETRY)
 
 
@@ -211,7 +210,7 @@ def launch_training(cfg: SageMakerConfig, train_config: str, run_dir: str, overr
     out = {"estimator": {**kwargs, "source_dir": f"<staged: {len(files)} files>"}, "source_files": files,
            "channels": channels(run_dir), "job_name": estimator.latest_training_job.name}
     if dry_run:
-        out["create_training_job"] = sess.sagemaker_client.create_training_job.call_args.kwargs
+        out["create_training_job"] = sess.sagemaker_client.last_request("create_training_job")
     return out
 
 
@@ -238,7 +237,6 @@ def launch_transform(cfg: SageMakerConfig, model_data: str, input_s3: str, outpu
     out = {"model": model_kwargs, "transformer": transformer_kwargs, "transform": transform_kwargs,
            "job_name": transformer.latest_transform_job.name if transformer.latest_transform_job else None}
     if dry_run:
-        client = sess.sagemaker_client
-        out["create_model"] = client.create_model.call_args.kwargs if client.create_model.called else None
-        out["create_transform_job"] = client.create_transform_job.call_args.kwargs
+        out["create_model"] = sess.sagemaker_client.last_request("create_model")
+        out["create_transform_job"] = sess.sagemaker_client.last_request("create_transform_job")
     return out

@@ -15,7 +15,10 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import asdict, dataclass
+from typing import Any
 
+from common.contracts import EtlManifest, TrainProgress
 from modeling.config import TrainConfig
 
 TINY_TOKENIZER = "tiny-tokenizer"
@@ -60,7 +63,7 @@ def run(cfg: TrainConfig) -> dict:
         tokenized = tokenize_splits(splits, tokenizer, cfg.model.max_length_tokens)
     clock.lap("tokenize_s")
 
-    weights = class_weights(manifest["splits"]["train"]["labels"], labels) if cfg.train.class_weighted_loss else None
+    weights = class_weights(manifest.splits["train"].labels, labels) if cfg.train.class_weighted_loss else None
     trainer, recorder = build_trainer(model, tokenizer, args, tokenized, labels, weights, cfg.train.early_stopping_patience)
     trainer.train(resume_from_checkpoint=resume)
     clock.lap("train_s")
@@ -68,16 +71,31 @@ def run(cfg: TrainConfig) -> dict:
     test = _predict_report(trainer, tokenized["test"], labels)
     clock.lap("evaluate_s")
     trainer.save_model(final_dir)
-    train_info = {"global_step": trainer.state.global_step, "start_step": recorder.start_step, "resumed_from": resume,
-                  "best_checkpoint": trainer.state.best_model_checkpoint, "world_size": args.world_size,
-                  "precision": "bf16" if args.bf16 else "fp32"}
+    progress = TrainProgress(global_step=trainer.state.global_step, start_step=recorder.start_step, resumed_from=resume,
+                             best_checkpoint=trainer.state.best_model_checkpoint, world_size=args.world_size,
+                             precision="bf16" if args.bf16 else "fp32")
     if not trainer.is_world_process_zero():
-        return {"output_dir": cfg.output_dir, "rank": args.process_index, "train": train_info}
-    return _finish(cfg, trainer, splits, manifest, labels, validation, test, train_info, final_dir, work_dir, clock)
+        return {"output_dir": cfg.output_dir, "rank": args.process_index, "train": asdict(progress)}
+    return _finish(cfg, Trained(trainer, splits, manifest, labels, validation, test, progress), final_dir, work_dir, clock)
 
 
-def _finish(cfg, trainer, splits, manifest, labels, validation, test, train_info, final_dir, work_dir, clock) -> dict:
+@dataclass
+class Trained:
+    """What the training processes leave for the main process to score, gate and register."""
+
+    trainer: Any  # transformers.Trainer
+    splits: Any  # DatasetDict or IterableDatasetDict
+    data_manifest: EtlManifest
+    labels: list[str]
+    validation: dict | None  # modeling.metrics.report of each split; None when it is empty
+    test: dict | None
+    progress: TrainProgress
+
+
+def _finish(cfg: TrainConfig, t: Trained, final_dir: str, work_dir: str, clock: "_Clock") -> dict:
     """Main process only: baseline, gold set, gate, artifacts, upload, registry."""
+    from common.contracts import TrainMetrics
+    from common.storage import copy_tree
     from modeling import artifacts
     from modeling.baseline import run_baseline
     from modeling.data import texts_and_labels
@@ -85,58 +103,58 @@ def _finish(cfg, trainer, splits, manifest, labels, validation, test, train_info
     from modeling.metrics import flat
     from modeling.registry import register
 
-    train_texts, train_ids = texts_and_labels(splits["train"])
-    test_texts, test_ids = texts_and_labels(splits["test"])
-    baseline = run_baseline(train_texts, train_ids, test_texts, test_ids, labels, cfg.baseline.max_features, cfg.train.seed)
+    train_texts, train_ids = texts_and_labels(t.splits["train"])
+    test_texts, test_ids = texts_and_labels(t.splits["test"])
+    baseline = run_baseline(train_texts, train_ids, test_texts, test_ids, t.labels, cfg.baseline.max_features, cfg.train.seed)
     clock.lap("baseline_s")
-    gold = gold_agreement(trainer.model, trainer.processing_class, cfg.gold, labels, cfg.model.max_length_tokens)
+    gold = gold_agreement(t.trainer.model, t.trainer.processing_class, cfg.gold, t.labels, cfg.model.max_length_tokens)
     clock.lap("gold_s")
-    decision = artifacts.gate(test, baseline["test"], cfg.gate.min_test_macro_f1)
-    metrics = {"labels": labels, "validation": validation, "test": test, "baseline": baseline, "gold": gold,
-               "gate": decision, "approved": decision["approved"], "gate_threshold": cfg.gate.min_test_macro_f1}
+    decision = artifacts.gate(t.test, baseline["test"], cfg.gate.min_test_macro_f1)
+    metrics = TrainMetrics(labels=t.labels, validation=t.validation, test=t.test, baseline=baseline, gold=gold,
+                           gate=decision, approved=decision.approved, gate_threshold=cfg.gate.min_test_macro_f1)
     _tidy(final_dir, work_dir, cfg.train.keep_checkpoints)
     clock.lap("artifacts_s")
-    manifest_out = _training_manifest(cfg, labels, manifest, train_info, clock.total())
-    artifacts.write_all(final_dir, metrics, manifest_out, trainer.state.log_history)
+    manifest_out = _training_manifest(cfg, t, clock.total())
+    artifacts.write_all(final_dir, metrics, manifest_out, t.trainer.state.log_history)
     if final_dir != cfg.output_dir:
-        _upload(final_dir, cfg.output_dir)
+        copy_tree(final_dir, cfg.output_dir, skip_prefixes=("checkpoint-",))
     entry = None
     if cfg.registry_root:
-        summary = {"test_macro_f1": decision["model_test_macro_f1"], "baseline_test_macro_f1": decision["baseline_test_macro_f1"],
-                   "validation_macro_f1": validation and validation["macro_f1"]}
-        entry = register(cfg.output_dir, cfg.registry_root, cfg.model_name, decision["approved"], summary)
+        summary = {"test_macro_f1": decision.model_test_macro_f1, "baseline_test_macro_f1": decision.baseline_test_macro_f1,
+                   "validation_macro_f1": t.validation and t.validation["macro_f1"]}
+        entry = register(cfg.output_dir, cfg.registry_root, cfg.model_name, decision.approved, summary)
     return {
         "output_dir": cfg.output_dir,
-        "metrics": {"validation": validation and flat(validation), "test": test and flat(test)},
+        "metrics": {"validation": t.validation and flat(t.validation), "test": t.test and flat(t.test)},
         "baseline": baseline["test"] and flat(baseline["test"]),
-        "approved": decision["approved"],
-        "gate": decision,
+        "approved": decision.approved,
+        "gate": asdict(decision),
         "registry": entry,
         "gold": gold and {k: flat(gold[k]) for k in ("model", "rules")},
-        "train": train_info,
-        "timings_s": manifest_out["timings_s"],
+        "train": asdict(t.progress),
+        "timings_s": manifest_out.timings_s,
     }
 
 
-def _training_manifest(cfg: TrainConfig, labels, data_manifest, train_info, timings) -> dict:
-    from modeling.model_source import base_model_name
+def _training_manifest(cfg: TrainConfig, t: Trained, timings: dict[str, float]):
     from common.configfile import to_dict
+    from common.contracts import TrainingManifest
     from common.provenance import git_commit, versions
+    from modeling.model_source import base_model_name
 
-    return {
-        "kind": "training_run",
-        "model_name": cfg.model_name,
-        "base_model": base_model_name(cfg.model),
-        "labels": labels,
-        "max_length": cfg.model.max_length_tokens,
-        "data_source": cfg.data.run_dir or cfg.data.train_dir,
-        "data_manifest": data_manifest,  # whole: inference reads its train label and length distributions
-        "config": to_dict(cfg),
-        "versions": versions(MODEL_PACKAGES),
-        "git_commit": git_commit(),
-        "train": train_info,
-        "timings_s": timings,
-    }
+    return TrainingManifest(
+        model_name=cfg.model_name,
+        base_model=base_model_name(cfg.model),
+        labels=t.labels,
+        max_length=cfg.model.max_length_tokens,
+        data_source=cfg.data.run_dir or cfg.data.train_dir,
+        data_manifest=t.data_manifest,  # whole: inference reads its train label and length distributions
+        config=to_dict(cfg),
+        versions=versions(MODEL_PACKAGES),
+        git_commit=git_commit(),
+        train=t.progress,
+        timings_s=timings,
+    )
 
 
 def _predict_report(trainer, dataset, labels) -> dict | None:
@@ -154,11 +172,13 @@ def _predict_report(trainer, dataset, labels) -> dict | None:
 
 
 def _check_splits(splits, cfg: TrainConfig) -> None:
+    from modeling.data import DataError
+
     if cfg.data.streaming:
         return  # a stream's size is unknown until read
     for split in ("train", "validation"):
         if len(splits[split]) == 0:
-            raise ValueError(f"the {split} split of {cfg.data.run_dir or cfg.data.train_dir} is empty; "
+            raise DataError(f"the {split} split of {cfg.data.run_dir or cfg.data.train_dir} is empty; "
                              "training needs rows in train and validation (check the ETL's split fractions)")
 
 
@@ -188,19 +208,6 @@ def _tidy(final_dir: str, work_dir: str, keep_checkpoints: bool) -> None:
         for name in os.listdir(work_dir):
             if name.startswith("checkpoint-"):
                 shutil.rmtree(os.path.join(work_dir, name), ignore_errors=True)
-
-
-def _upload(local: str, remote: str) -> None:
-    import fsspec
-
-    fs, path = fsspec.core.url_to_fs(remote)
-    for root, _, files in os.walk(local):
-        rel = os.path.relpath(root, local)
-        if rel.split(os.sep)[0].startswith("checkpoint-"):
-            continue
-        for name in files:
-            target = f"{path.rstrip('/')}/{'' if rel == '.' else rel + '/'}{name}"
-            fs.put_file(os.path.join(root, name), target)
 
 
 class _Clock:

@@ -11,7 +11,6 @@ them (length grouping, warmup ratio) are mapped in `_version_specific`.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 
@@ -221,8 +220,3 @@ def resolve_resume(resume: str, work_dir: str) -> str | None:
     if not os.path.isfile(os.path.join(value, "trainer_state.json")):
         raise FileNotFoundError(f"train.resume={value}: not a complete checkpoint (no trainer_state.json there)")
     return value
-
-
-def checkpoint_step(checkpoint: str) -> int:
-    with open(os.path.join(checkpoint, "trainer_state.json"), encoding="utf-8") as fh:
-        return int(json.load(fh)["global_step"])

@@ -5,12 +5,14 @@ import json
 
 import fsspec
 
-from common.configfile import ConfigError, load_config
 from common import storage
+from common.configfile import ConfigError, load_config
+from common.errors import UserError
+from common.etl_run import open_etl_run
 from pipeline.config import PipelineConfig
 
 
-class PreflightError(ValueError):
+class PreflightError(UserError):
     """A pipeline input is unusable; the message says what to change."""
 
 
@@ -23,7 +25,7 @@ def preflight(cfg: PipelineConfig) -> None:
         path = getattr(cfg.data, key)
         if path and not storage.exists(path):
             raise PreflightError(f"data.{key} not found: {path}; point it at an existing twcs CSV or drop it to generate data")
-    data_labels = _etl_run_labels(cfg.data.etl_run) if cfg.data.etl_run else None
+    data_labels = open_etl_run(cfg.data.etl_run, setting="data.etl_run").labels if cfg.data.etl_run else None
     if cfg.model:
         model_labels = _model_labels(cfg.model, cfg.registry)
         if data_labels is not None and sorted(data_labels) != sorted(model_labels):
@@ -43,13 +45,6 @@ def _stage_configs_load(cfg: PipelineConfig) -> None:
             load_config(cls, ref.config, ref.overrides)
         except ConfigError as exc:
             raise ConfigError(f"{name} config {ref.config}: {exc}") from None
-
-
-def _etl_run_labels(run: str) -> list[str]:
-    if not storage.exists(f"{run.rstrip('/')}/_SUCCESS"):
-        raise PreflightError(f"data folder {run} has no _SUCCESS: the ETL run is incomplete or still running; "
-                             "re-run the ETL or set data.etl_run to a complete run")
-    return storage.read_json(f"{run.rstrip('/')}/manifest.json")["labels"]
 
 
 def _model_labels(spec: str, registry_root: str) -> list[str]:

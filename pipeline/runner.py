@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from common import storage
 from common.configfile import load_config, to_dict
+from common.contracts import StepMarker
 from pipeline.config import PipelineConfig
 from pipeline.preflight import preflight
 from pipeline.steps import STEP_FUNCS
@@ -32,13 +33,15 @@ def run(cfg: PipelineConfig) -> dict:
     for step in _steps(cfg):
         marker = f"{cfg.root}/steps/{step}.json"
         if not cfg.force and storage.exists(marker):
-            results[step] = {**storage.read_json(marker), "skipped": True}
+            done = StepMarker.read(marker)
+            results[step] = {**done.outputs, "seconds": done.seconds, "skipped": True}
             continue
         t0 = time.perf_counter()
         out = STEP_FUNCS[step](cfg, state, results)
-        out["seconds"] = round(time.perf_counter() - t0, 2)
-        storage.write_json(marker, out)
-        results[step] = out
+        done = StepMarker(step=step, finished_at=datetime.now(timezone.utc).isoformat(),
+                          seconds=round(time.perf_counter() - t0, 2), outputs=out)
+        done.write(marker)
+        results[step] = {**out, "seconds": done.seconds}
     return {"root": cfg.root, "run_date": state["run_date"], "steps": results}
 
 
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_config(PipelineConfig, args.config, [*args.overrides, *(["force=true"] if args.force else [])])
         result = run(cfg)
-    except (*USER_ERRORS, LookupError) as exc:
+    except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary_table(result))

@@ -11,10 +11,10 @@ import json
 
 import fsspec
 
-from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform
-from common.configfile import load_config
-from preprocessing.schema import SPLITS
 from common import storage
+from common.configfile import ConfigError, load_config
+from common.etl_run import open_etl_run
+from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform
 
 
 def _sm(cfg) -> SageMakerConfig:
@@ -36,11 +36,9 @@ def _write_jsonl(run_dir: str, target: str) -> int:
     """{"id": ..., "inputs": text} per line from every split of an ETL run: the transform's input."""
     import pandas as pd
 
-    fs, root = fsspec.core.url_to_fs(run_dir)
     lines = []
-    shards = [f for split in SPLITS for f in sorted(fs.glob(f"{root.rstrip('/')}/{split}/*.parquet"))]
-    for shard in shards:
-        with fs.open(shard, "rb") as fh:
+    for shard, _ in open_etl_run(run_dir, setting="the etl_new_batch step's run").all_files():
+        with fsspec.open(shard, "rb") as fh:
             df = pd.read_parquet(fh, columns=["tweet_id", "text"])
         lines += [json.dumps({"id": int(i), "inputs": t}, ensure_ascii=False) for i, t in zip(df.tweet_id, df.text)]
     storage.write_text(target, "\n".join(lines) + "\n")
@@ -51,7 +49,8 @@ def pipeline_transform_job(cfg, predict_cfg, results: dict) -> dict:
     sm = _sm(cfg)
     model_data = (results.get("train") or {}).get("model_data")
     if not model_data:
-        raise ValueError("launcher=sagemaker needs the train step's model.tar.gz; run training as a SageMaker job too")
+        raise ConfigError("launcher=sagemaker needs the train step's model.tar.gz; run training as a SageMaker job too "
+                          "(drop model=..., or use launcher=local)")
     input_file = f"{cfg.root}/transform_input/batch.jsonl"
     rows = _write_jsonl(results["etl_new_batch"]["path"], input_file)
     out = launch_transform(sm, model_data, input_file.rsplit("/", 1)[0] + "/", f"{cfg.root}/transform_output/",

@@ -63,13 +63,13 @@ def _etl(cfg: PipelineConfig, state: dict, raw: str, run_id: str) -> dict:
     overrides = [*cfg.preprocess.overrides, f"input={spark_input}", f"output={out_root}",
                  f"run_date={state['run_date']}", f"run_id={run_id}"]
     manifest = etl_run(load_config(EtlConfig, cfg.preprocess.config, overrides))
-    path = manifest["path"]
+    path = manifest.path
     if remote:
         path = f"{cfg.root}/etl/{state['run_date']}/{run_id}"
-        storage.copy_tree(manifest["path"], path)
-    return {"path": path, "counts": manifest["counts"], "splits": {k: v["rows"] for k, v in manifest["splits"].items()},
-            "labels": manifest["labels"], "rule_agreement_with_gold": manifest.get("rule_agreement_with_gold"),
-            "timings_s": manifest["timings_s"]}
+        storage.copy_tree(manifest.path, path)
+    return {"path": path, "counts": manifest.to_json()["counts"], "splits": {k: v.rows for k, v in manifest.splits.items()},
+            "labels": manifest.labels, "rule_agreement_with_gold": manifest.rule_agreement_with_gold,
+            "timings_s": manifest.timings_s}
 
 
 def step_etl_train(cfg, state, results) -> dict:
@@ -110,7 +110,7 @@ def step_predict(cfg: PipelineConfig, state: dict, results: dict) -> dict:
         return pipeline_transform_job(cfg, predict_cfg, results)
     from inference.predict import run as predict_run
 
-    return {"output": f"{cfg.root}/predictions", "summary": predict_run(predict_cfg)}
+    return {"output": f"{cfg.root}/predictions", "summary": predict_run(predict_cfg).to_json()}
 
 
 def step_report(cfg: PipelineConfig, state: dict, results: dict) -> dict:

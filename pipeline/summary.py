@@ -1,6 +1,8 @@
 """The short table the pipeline prints at the end: counts, metrics, gate, throughput, locations."""
 from __future__ import annotations
 
+from common.contracts import PredictSummary
+
 
 def _f(x) -> str:
     return "-" if x is None else f"{x:.3f}" if isinstance(x, float) else f"{x:,}" if isinstance(x, int) else str(x)
@@ -27,13 +29,13 @@ def summary_table(result: dict) -> str:
     if "approved" in t:
         reg = t.get("registry") or {}
         rows.append(("approved", f"{t['approved']}  (registered {reg.get('name', '-')}/{reg.get('version', '-')})"))
-    p = s.get("predict", {}).get("summary")
-    if p:
-        rows.append(("predictions", f"{_f(p['counts'].get('predicted'))} rows  {p.get('labels')}"))
-        rows.append(("throughput", f"{_f(p.get('throughput', {}).get('messages_per_s'))} messages/s"))
-        drift = p.get("drift") or {}
+    if s.get("predict", {}).get("summary"):
+        p = PredictSummary.from_json(s["predict"]["summary"], source=f"{result['root']}/steps/predict.json")
+        rows.append(("predictions", f"{_f(p.counts.predicted)} rows  {p.labels}"))
+        rows.append(("throughput", f"{_f(p.throughput.get('messages_per_s'))} messages/s"))
+        drift = p.drift or {}
         rows.append(("drift PSI", f"labels {_f(drift.get('label_psi'))}  text length {_f(drift.get('text_length_psi'))}"
-                     f"  (warn above {_f(drift.get('threshold'))})" if drift else p.get("drift_reason", "-")))
+                     f"  (warn above {_f(drift.get('threshold'))})" if drift else p.drift_reason or "-"))
     for name, step in s.items():
         rows.append((f"step {name}", "skipped (already complete)" if step.get("skipped") else f"{_f(step.get('seconds'))} s"))
     for label, key in (("model", ("train", "output_dir")), ("predictions", ("predict", "output")),

@@ -14,6 +14,7 @@ import math
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,8 +28,9 @@ import pyarrow.dataset as ds
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from preprocessing.config import EtlConfig
 from common.configfile import to_dict
+from common.contracts import EtlCounts, EtlManifest, SplitStats
+from preprocessing.config import EtlConfig
 from preprocessing.conversations import assign_split, conversation_roots, driver_roots
 from preprocessing.driver_tables import count_rows, local_dir, read_columns, to_spark
 from preprocessing.labeling import RuleSet, load_rules, spark_label
@@ -51,20 +53,36 @@ class ReconciliationError(RuntimeError):
     """Counts do not add up: a bug, never bad input. Nothing is published."""
 
 
-def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
+@dataclass
+class RunFolder:
+    """Where a run is published: <output>/<run_date>/<run_id>."""
+
+    run_date: str
+    run_id: str
+    parent: str
+
+    @property
+    def final(self) -> str:
+        return f"{self.parent}/{self.run_id}"
+
+    @classmethod
+    def of(cls, cfg: EtlConfig) -> "RunFolder":
+        now = datetime.now(timezone.utc)
+        run_date = cfg.run_date or now.strftime("%Y-%m-%d")
+        return cls(run_date, cfg.run_id or now.strftime("%Y%m%dT%H%M%SZ"), f"{cfg.output.rstrip('/')}/{run_date}")
+
+
+def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
     """Run the ETL; returns the manifest of the published run."""
     clock = _Clock()
     spark = spark or get_spark(cfg.spark)
     rules = load_rules(cfg.rules)
-    run_date = cfg.run_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    run_id = cfg.run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    parent = f"{cfg.output.rstrip('/')}/{run_date}"
-    final = f"{parent}/{run_id}"
+    folder = RunFolder.of(cfg)
     fs = HadoopFS(spark, cfg.output)
-    fs.mkdirs(parent)
-    fs.check_writable(parent)
-    clean_stale_staging(fs, parent, run_id)
-    staging = staging_path(final)
+    fs.mkdirs(folder.parent)
+    fs.check_writable(folder.parent)
+    clean_stale_staging(fs, folder.parent, folder.run_id)
+    staging = staging_path(folder.final)
     try:
         checked = _parse_once(spark, cfg, rules, staging, fs)
         clock.lap("parse_validate_s")
@@ -91,11 +109,11 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> dict:
         _move_splits(fs, staging)
         for scratch in ("parsed", "keys"):  # parse cache and driver key tables: every reader has run
             fs.delete(f"{staging}/{scratch}")
-        manifest = _manifest(cfg, rules, run_date, run_id, final, counts, stats, spark)
+        manifest = _manifest(cfg, rules, folder, counts, stats, spark.version)
         _reconcile(manifest)
         clock.lap("stats_s")
-        manifest["timings_s"] = clock.report()
-        publish(fs, staging, final, manifest)
+        manifest.timings_s = clock.report()
+        publish(fs, staging, folder.final, manifest.dumps())
     finally:
         fs.delete(staging)  # gone already after a publish; a failed run leaves nothing
     return manifest
@@ -309,37 +327,34 @@ def _agreement(stats: dict, labels: list[str]) -> dict:
             "labels": labels, "confusion_gold_rows_rule_cols": confusion}
 
 
-def _manifest(cfg, rules, run_date, run_id, final, counts, stats, spark) -> dict:
-    manifest = {
-        "kind": "etl_run",
-        "run_date": run_date,
-        "run_id": run_id,
-        "path": final,
-        "created_at": datetime.now(timezone.utc).isoformat(),
-        "input": cfg.input,
-        "counts": counts,
-        "labels": rules.labels,
-        "label_source": f"gold column '{cfg.gold_label_column}'" if cfg.gold_label_column else f"rules {cfg.rules}",
-        "splits": {s: {k: v for k, v in st.items() if k != "pairs"} for s, st in stats.items()},
-        "text_length_bins_chars": list(LENGTH_BINS),
-        "schema": describe_prepared(),
-        "quarantine_columns": list(QUARANTINE_COLUMNS),
-        "config": to_dict(cfg),
-        "versions": {**versions(("pyspark", "pyarrow")), "spark": spark.version},
-        "git_commit": git_commit(),
-    }
-    if cfg.gold_label_column:
-        manifest["rule_agreement_with_gold"] = _agreement(stats, rules.labels)
-    return manifest
+def _manifest(cfg: EtlConfig, rules: RuleSet, folder: RunFolder, counts: dict, stats: dict, spark_version: str) -> EtlManifest:
+    return EtlManifest(
+        run_date=folder.run_date,
+        run_id=folder.run_id,
+        path=folder.final,
+        created_at=datetime.now(timezone.utc).isoformat(),
+        input=cfg.input,
+        counts=EtlCounts(**counts),
+        labels=rules.labels,
+        label_source=f"gold column '{cfg.gold_label_column}'" if cfg.gold_label_column else f"rules {cfg.rules}",
+        splits={s: SplitStats(**{k: v for k, v in st.items() if k != "pairs"}) for s, st in stats.items()},
+        text_length_bins_chars=list(LENGTH_BINS),
+        schema=describe_prepared(),
+        quarantine_columns=list(QUARANTINE_COLUMNS),
+        config=to_dict(cfg),
+        versions={**versions(("pyspark", "pyarrow")), "spark": spark_version},
+        git_commit=git_commit(),
+        rule_agreement_with_gold=_agreement(stats, rules.labels) if cfg.gold_label_column else None,
+    )
 
 
-def _reconcile(manifest: dict) -> None:
-    c = manifest["counts"]
-    split_rows = sum(s["rows"] for s in manifest["splits"].values())
-    if c["input_rows"] != c["customer_rows"] + c["company_rows"] + c["quarantined_rows"]:
-        raise ReconciliationError(f"input {c['input_rows']} != customer + company + quarantined: {c}")
-    if split_rows != c["customer_rows"]:
-        raise ReconciliationError(f"split rows {split_rows} != customer rows {c['customer_rows']}")
+def _reconcile(manifest: EtlManifest) -> None:
+    c = manifest.counts
+    split_rows = sum(s.rows for s in manifest.splits.values())
+    if c.input_rows != c.customer_rows + c.company_rows + c.quarantined_rows:
+        raise ReconciliationError(f"input {c.input_rows} != customer + company + quarantined: {c}")
+    if split_rows != c.customer_rows:
+        raise ReconciliationError(f"split rows {split_rows} != customer rows {c.customer_rows}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,15 +364,15 @@ def main(argv: list[str] | None = None) -> int:
                      default_config="configs/preprocess/default.yaml", doc=__doc__, report=_report)
 
 
-def _report(m: dict) -> str:
-    c, s = m["counts"], m["splits"]
-    lines = [f"ETL run published: {m['path']}",
-             f"  input {c['input_rows']:,} = customer {c['customer_rows']:,} + company {c['company_rows']:,}"
-             f" + quarantined {c['quarantined_rows']:,} {c['quarantined_by_reason']}",
-             *(f"  {k:<10} {v['rows']:>9,} rows  {v['conversations']:>8,} conversations  {v['labels']}" for k, v in s.items()),
-             f"  timings {m['timings_s']}"]
-    if "rule_agreement_with_gold" in m:
-        lines.append(f"  rule agreement with gold: {m['rule_agreement_with_gold']['accuracy']}")
+def _report(m: EtlManifest) -> str:
+    c = m.counts
+    lines = [f"ETL run published: {m.path}",
+             f"  input {c.input_rows:,} = customer {c.customer_rows:,} + company {c.company_rows:,}"
+             f" + quarantined {c.quarantined_rows:,} {c.quarantined_by_reason}",
+             *(f"  {k:<10} {v.rows:>9,} rows  {v.conversations:>8,} conversations  {v.labels}" for k, v in m.splits.items()),
+             f"  timings {m.timings_s}"]
+    if m.rule_agreement_with_gold:
+        lines.append(f"  rule agreement with gold: {m.rule_agreement_with_gold['accuracy']}")
     return "\n".join(lines)
 
 

@@ -9,7 +9,6 @@ in this project refuses a run without it.
 """
 from __future__ import annotations
 
-import json
 import uuid
 
 from pyspark.sql import SparkSession
@@ -71,9 +70,12 @@ def staging_path(final: str) -> str:
     return f"{parent}/_staging-{name}-{uuid.uuid4().hex[:8]}"
 
 
-def publish(fs: HadoopFS, staging: str, final: str, manifest: dict) -> None:
-    """Move `staging` to `final` (replacing an earlier run of the same id), then mark it done."""
-    fs.write_text(f"{staging}/manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str))
+def publish(fs: HadoopFS, staging: str, final: str, manifest_json: str) -> None:
+    """Move `staging` to `final` (replacing an earlier run of the same id), then mark it done.
+
+    `manifest_json` is `EtlManifest.dumps()`: Hadoop's FileSystem writes it, so hdfs:// works too.
+    """
+    fs.write_text(f"{staging}/manifest.json", manifest_json)
     if fs.exists(final):
         # Drop the old marker first: between here and the rename, no reader
         # may take the old folder for a complete run.

@@ -1,6 +1,6 @@
 """Declared schemas of the files that stages exchange.
 
-One declaration per file type, rendered to Spark (`StructType`) and Arrow, so
+One declaration per file type, rendered to Arrow and described in the manifest, so
 the ETL writes, and `modeling.data` / `inference` read, the same columns.
 """
 from __future__ import annotations
@@ -79,19 +79,6 @@ def spark_length_bin(chars, bins=LENGTH_BINS):
     for lower, upper in reversed(list(zip(bins, bins[1:]))):
         out = F.when(chars < upper, F.lit(lower)).otherwise(out)
     return out
-
-
-def spark_prepared_schema():
-    """The prepared schema as a Spark StructType (created_at as TimestampType)."""
-    from pyspark.sql import types as T
-
-    to_spark = {pa.int64(): T.LongType(), pa.string(): T.StringType()}
-    return T.StructType(
-        [
-            T.StructField(n, T.TimestampType() if pa.types.is_timestamp(t) else to_spark[t], nl)
-            for n, t, nl, _ in PREPARED_FIELDS
-        ]
-    )
 
 
 def describe_prepared() -> list[dict]:

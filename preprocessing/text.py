@@ -2,9 +2,9 @@
 
 The steps are declared once, as data, in `MODEL_TEXT_STEPS` and
 `CLEAN_TEXT_STEPS`. Two renderers turn that one declaration into code:
-`spark_model_text` / `spark_clean_text` (native `regexp_replace`, no UDF, so
-Spark runs them in the JVM) and `model_text` / `clean_text` (Python `re`, used
-by inference on raw CSV). The patterns stay in the regex subset where Java and
+`spark_model_text` / `spark_clean_from_model_text` (native `regexp_replace`,
+no UDF, so Spark runs them in the JVM) and `model_text` / `clean_text` (Python
+`re`, used by inference on raw CSV). The patterns stay in the regex subset where Java and
 Python agree (a step may give Java its own spelling of the same set, `Step.java`);
 each renderer adds its own Unicode flag, because the inline flag letters differ
 (`(?U)` in Java, implicit in Python 3). tests/test_text.py checks that both
@@ -124,11 +124,6 @@ def spark_model_text(col):
             out = F.when(hit, out).otherwise(col)
         col = out
     return F.trim(col)
-
-
-def spark_clean_text(col):
-    """Spark Column: `clean_text` of a raw-text column, in native functions."""
-    return spark_clean_from_model_text(spark_model_text(col))
 
 
 def spark_clean_from_model_text(col):

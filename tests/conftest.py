@@ -1,11 +1,18 @@
-"""Shared fixtures: one local Spark session, a tiny tokenizer/model, and small ETL runs.
+"""Shared fixtures: one local Spark session, a tiny tokenizer/model, and a small ETL run built without Spark.
 
 Nothing here downloads: the tokenizer is trained on fixture text in a second,
 the model is a random-init DistilBERT from modeling.tiny.
+
+Markers: a test that uses the `spark` fixture is marked `spark` here
+automatically (it starts a JVM); whole-pipeline and multi-process runs are
+marked `e2e` in their files. `pytest -m "not spark and not e2e"` is the
+inner loop; CI runs everything.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -42,21 +49,84 @@ def synth_csv(tmp_path_factory) -> Path:
 
 
 def run_etl(spark, output: Path, overrides: list[str], config: str = "configs/preprocess/default.yaml") -> dict:
-    """The real ETL `run()` with a config file plus overrides; returns the manifest."""
+    """The real ETL `run()` with a config file plus overrides; returns the manifest as written (plain JSON)."""
     from preprocessing.config import EtlConfig
     from common.configfile import load_config
     from preprocessing.etl import run
 
     cfg = load_config(EtlConfig, ROOT / config, [f"output={output}", f"rules={ROOT}/configs/labels/default.yaml", *overrides])
-    return run(cfg, spark)
+    return run(cfg, spark).to_json()
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)
 
 
 @pytest.fixture(scope="session")
-def etl_run(spark, synth_csv, tmp_path_factory) -> Path:
-    """A published ETL run folder over `synth_csv` (small shards, so splits hold several)."""
-    out = tmp_path_factory.mktemp("etl")
-    manifest = run_etl(spark, out, [f"input={synth_csv}", "run_date=2024-01-02", "run_id=synth", "rows_per_shard=300"])
-    return Path(manifest["path"])
+def etl_run(synth_csv, tmp_path_factory) -> Path:
+    """A published ETL run over `synth_csv`, built with pyarrow (no JVM); small shards, so splits hold several.
+
+    The same layout, schema and manifest as the Spark ETL writes (tests/test_etl.py checks that one):
+    customer rows, text forms and labels from the ETL's Python renderers, a seeded split by conversation.
+    """
+    return build_etl_run(synth_csv, tmp_path_factory.mktemp("etl") / "2024-01-02" / "synth", rows_per_shard=300)
+
+
+def build_etl_run(csv_path: Path, run: Path, rows_per_shard: int = 300, seed: int = 42) -> Path:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from common.contracts import EtlCounts, EtlManifest, SplitStats
+    from preprocessing.labeling import load_rules
+    from preprocessing.schema import LENGTH_BINS, PREPARED_ARROW, QUARANTINE_COLUMNS, SPLITS, describe_prepared, length_histogram
+    from preprocessing.text import clean_from_model_text, model_text
+
+    rules = load_rules(ROOT / "configs/labels/default.yaml")
+    raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    parent = dict(zip(raw.tweet_id.astype(int), raw.in_response_to_tweet_id))
+
+    def root(tweet_id: int) -> int:
+        while parent.get(tweet_id):
+            tweet_id = int(parent[tweet_id])
+        return tweet_id
+
+    rows = raw[raw.inbound == "True"].copy()
+    rows["tweet_id"] = rows.tweet_id.astype("int64")
+    rows["conversation_id"] = rows.tweet_id.map(root).astype("int64")
+    rows["created_at"] = pd.to_datetime(rows.created_at, format="%a %b %d %H:%M:%S %z %Y", utc=True)
+    rows["text"] = rows.text.map(model_text)
+    rows["clean_text"] = rows.text.map(clean_from_model_text)
+    rows["rule_label"] = rows["label"] = rows.clean_text.map(rules.label)
+    empty = rows.text == ""
+    rows = rows[~empty]
+    share = rows.conversation_id.map(lambda c: int(hashlib.sha256(f"{seed}:{c}".encode()).hexdigest()[:8], 16) / 16**8)
+    rows["split"] = pd.cut(share, [0, 0.8, 0.9, 1.0], labels=list(SPLITS), include_lowest=True).astype(str)
+    stats = {}
+    for split in SPLITS:
+        part = rows[rows.split == split].sort_values("tweet_id")
+        (run / split).mkdir(parents=True)
+        table = pa.Table.from_pandas(part[PREPARED_ARROW.names], schema=PREPARED_ARROW, preserve_index=False)
+        for i, start in enumerate(range(0, table.num_rows, rows_per_shard)):
+            pq.write_table(table.slice(start, rows_per_shard), run / split / f"part-{i:05d}.parquet")
+        lengths = part.text.str.len().to_numpy()
+        stats[split] = SplitStats(rows=len(part), conversations=int(part.conversation_id.nunique()),
+                                  labels={k: int(v) for k, v in part.label.value_counts().items()},
+                                  text_length_chars=length_histogram(lengths))
+    company = int((raw.inbound != "True").sum())
+    counts = EtlCounts(input_rows=len(raw), customer_rows=len(rows), company_rows=company,
+                       quarantined_rows=int(empty.sum()), quarantined_by_reason={"empty_text": int(empty.sum())} if empty.any() else {})
+    manifest = EtlManifest(
+        run_date=run.parent.name, run_id=run.name, path=str(run), created_at=datetime.now(timezone.utc).isoformat(),
+        input=str(csv_path), counts=counts, labels=rules.labels, label_source="rules configs/labels/default.yaml",
+        splits=stats, text_length_bins_chars=list(LENGTH_BINS), schema=describe_prepared(),
+        quarantine_columns=list(QUARANTINE_COLUMNS), config={"built_by": "tests/conftest.py build_etl_run"},
+        versions={}, git_commit=None)
+    manifest.write(str(run / "manifest.json"))
+    (run / "_SUCCESS").write_text("")
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -98,8 +98,9 @@ def test_handler_round_trips_every_content_type(tarball, tmp_path):
 
 def test_handler_in_process_rejects_unknown_types(tiny_model_dir):
     from inference import sagemaker_handler as h
+    from inference.sagemaker_handler import RequestError
 
-    with pytest.raises(ValueError, match="unsupported content type"):
+    with pytest.raises(RequestError, match="unsupported content type"):
         h.input_fn(b"x", "application/x-npy")
     data = h.input_fn(b'{"inputs": "hi"}\n', "application/jsonlines; charset=utf-8")
     model = h.model_fn(str(tiny_model_dir))

@@ -67,9 +67,9 @@ def test_killed_pipeline_resumes_at_the_failed_step(tmp_path, tiny_model_dir):
     done = subprocess.run([sys.executable, *args], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert "step data" in done.stdout and "skipped (already complete)" in done.stdout
-    import json
+    from common.contracts import StepMarker
 
-    train = json.loads((root / "steps" / "train.json").read_text())
+    train = StepMarker.read(str(root / "steps" / "train.json")).outputs
     assert train["train"]["resumed_from"] and "checkpoint-" in train["train"]["resumed_from"]
     assert train["train"]["start_step"] > 0 and train["train"]["global_step"] == 120
     assert (root / "steps" / "report.json").exists()

@@ -3,50 +3,24 @@
 No Spark on the GPU machine, so the run folder is built here from the same
 Python text/label functions the ETL's Spark rendering is tested against.
 """
-import json
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import torch
 
-from conftest import ROOT
+from conftest import ROOT, build_etl_run
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (scripts/gpu_check.sh on the H100)")
 
 
 @pytest.fixture(scope="module")
 def python_run(tmp_path_factory):
-    """An ETL-shaped run folder (declared schema, manifest, _SUCCESS) from 3,000 generated rows."""
-    import pandas as pd
-
-    from preprocessing.labeling import load_rules
-    from preprocessing.schema import PREPARED_ARROW
+    """An ETL-shaped run folder (declared schema, manifest, _SUCCESS) from 3,000 generated rows, one shard per split."""
     from preprocessing.synth import generate
-    from preprocessing.text import clean_text, model_text
 
     root = tmp_path_factory.mktemp("gpu_run")
     generate(rows=3000, seed=11, output=root / "raw.csv")
-    raw = pd.read_csv(root / "raw.csv", dtype=str, keep_default_na=False)
-    raw = raw[raw.inbound == "True"].reset_index(drop=True)
-    rules = load_rules(ROOT / "configs/labels/default.yaml")
-    df = pd.DataFrame({"tweet_id": raw.tweet_id.astype("int64"), "conversation_id": raw.tweet_id.astype("int64"),
-                       "author_id": raw.author_id, "created_at": pd.Timestamp("2017-10-11", tz="UTC"),
-                       "text": raw.text.map(model_text), "clean_text": raw.text.map(clean_text)})
-    df["rule_label"] = df.clean_text.map(rules.label)
-    df["label"] = df.rule_label
-    cut = {"train": df.iloc[: int(len(df) * 0.8)], "validation": df.iloc[int(len(df) * 0.8): int(len(df) * 0.9)],
-           "test": df.iloc[int(len(df) * 0.9):]}
-    splits = {}
-    for name, part in cut.items():
-        (root / name).mkdir()
-        pq.write_table(pa.Table.from_pandas(part, schema=PREPARED_ARROW, preserve_index=False), root / name / "part-0.parquet")
-        splits[name] = {"rows": len(part), "labels": part.label.value_counts().to_dict(), "text_length_chars": {}}
-    (root / "manifest.json").write_text(json.dumps({"labels": rules.labels, "splits": splits,
-                                                    "text_length_bins_chars": [0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000]}))
-    (root / "_SUCCESS").write_text("")
-    return root
+    return build_etl_run(root / "raw.csv", root / "2024-01-01" / "run", rows_per_shard=100_000)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +52,7 @@ def test_cuda_bf16_predictions_agree_with_cpu_fp32(trained, python_run):
     from inference.predictor import Predictor
 
     _, out = trained
-    texts = pd.read_parquet(python_run / "test" / "part-0.parquet")["text"].tolist() * 4
+    texts = pd.read_parquet(python_run / "test" / "part-00000.parquet")["text"].tolist() * 4
     gpu = Predictor.load(str(out), device="cuda", precision="bf16").predict(texts)
     cpu = Predictor.load(str(out), device="cpu", precision="fp32").predict(texts)
     margin = np.abs(cpu.probs[:, 0] - cpu.probs[:, 1])
@@ -96,7 +70,7 @@ def test_cuda_attention_never_runs_on_cudnn(trained, python_run):
     from inference.predictor import Predictor
 
     _, out = trained
-    texts = pd.read_parquet(python_run / "test" / "part-0.parquet")["text"].tolist()
+    texts = pd.read_parquet(python_run / "test" / "part-00000.parquet")["text"].tolist()
     torch.backends.cuda.enable_cudnn_sdp(True)  # the process default; the predictor must still avoid it
     predictor = Predictor.load(str(out), device="cuda", precision="bf16")
     with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:

@@ -6,9 +6,17 @@ import math
 import numpy as np
 import pytest
 
+from common.contracts import EtlManifest, SplitStats, TrainingManifest, TrainProgress
 from inference.drift import EPSILON, drift_report, length_histogram, psi, reference
 
 BINS = [0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000]
+
+
+def training_manifest(data: EtlManifest) -> TrainingManifest:
+    """The training manifest of a tiny model trained on `data` (only the fields drift and the predictor read matter)."""
+    return TrainingManifest(model_name="tiny", base_model="tiny", labels=["critical", "non_critical"], max_length=64,
+                            data_source=data.path, data_manifest=data, config={}, versions={}, git_commit=None,
+                            train=TrainProgress(4, 0, None, None, 1, "fp32"), timings_s={})
 
 
 def test_psi_exact_values():
@@ -25,10 +33,12 @@ def test_length_histogram_uses_etl_bins():
     assert length_histogram(lengths, BINS) == {"0": 2, "20": 2, "500": 1, "1000": 2}
 
 
-def test_report_warns_above_threshold():
-    manifest = {"data_manifest": {"text_length_bins_chars": BINS, "splits": {"train": {
-        "labels": {"critical": 50, "non_critical": 50}, "text_length_chars": {"0": 30, "20": 70}}}}}
-    ref, reason = reference(manifest)
+def test_report_warns_above_threshold(etl_run):
+    data = EtlManifest.read(str(etl_run / "manifest.json"))
+    data.text_length_bins_chars = BINS
+    data.splits["train"] = SplitStats(rows=100, conversations=90, labels={"critical": 50, "non_critical": 50},
+                                      text_length_chars={"0": 30, "20": 70})
+    ref, reason = reference(training_manifest(data))
     assert reason is None
     report = drift_report(ref, {"critical": 80, "non_critical": 20}, {"0": 30, "20": 70}, threshold=0.2)
     assert report["label_psi"] == pytest.approx(0.415888, abs=1e-6) and report["text_length_psi"] == 0.0
@@ -45,12 +55,10 @@ def test_summary_reports_drift_against_training_manifest(tiny_model_dir, etl_run
 
     model = tmp_path / "model"
     shutil.copytree(tiny_model_dir, model)
-    data = json.loads((etl_run / "manifest.json").read_text())
+    data = EtlManifest.read(str(etl_run / "manifest.json"))
     # Pretend training saw only critical messages: every run will look shifted.
-    data["splits"]["train"]["labels"] = {"critical": 100}
-    (model / "training_manifest.json").write_text(json.dumps(
-        {"model_name": "tiny", "base_model": "tiny", "labels": ["critical", "non_critical"], "max_length": 64,
-         "data_manifest": data}))
+    data.splits["train"].labels = {"critical": 100}
+    training_manifest(data).write(str(model / "training_manifest.json"))
     out = tmp_path / "p"
     assert main(["--model", str(model), "--input", str(etl_run), "--output", str(out), "num_threads=1", "progress=false"]) == 0
     summary = json.loads((out / "summary.json").read_text())

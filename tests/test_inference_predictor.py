@@ -10,6 +10,7 @@ from inference.config import PredictConfig
 from inference.encoding import TextEncoder, pad_batch, token_batches
 from inference.predictor import Predictor
 from common.configfile import ConfigError, load_config
+from common.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["my card was charged twice!!", "", "😡😡", "hola, ¿no funciona mi cuenta? " * 60, "thanks @user <url>", "ok"]
@@ -70,7 +71,7 @@ def test_cuda_is_guarded_when_absent(tiny_model_dir):
 
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    with pytest.raises(ValueError, match="no CUDA GPU"):
+    with pytest.raises(UserError, match="no CUDA GPU"):
         Predictor.load(str(tiny_model_dir), device="cuda")
 
 

@@ -10,6 +10,7 @@ from conftest import ROOT
 from modeling.config import DataConfig, TrainConfig
 from modeling.data import DataError, collator, load_splits, resolve_layout, tokenize_splits
 from common.configfile import ConfigError, load_config
+from common.etl_run import EtlRunError
 from preprocessing.schema import PREPARED_COLUMNS
 
 
@@ -26,10 +27,10 @@ def _manifest(run: Path) -> dict:
 def test_loads_every_split_with_declared_features(etl_run, tmp_path):
     splits, manifest = load_splits(DataConfig(run_dir=str(etl_run), cache_dir=str(tmp_path / "cache")))
     for name in ("train", "validation", "test"):
-        assert splits[name].num_rows == manifest["splits"][name]["rows"]
+        assert splits[name].num_rows == manifest.splits[name].rows
         assert splits[name].column_names == list(PREPARED_COLUMNS)
     label = splits["train"].features["label"]
-    assert label.names == manifest["labels"] == ["critical", "non_critical"]
+    assert label.names == manifest.labels == ["critical", "non_critical"]
     assert str(splits["train"].features["created_at"].dtype).startswith("timestamp[us")
     # Spark's _SUCCESS and .crc files sit beside the shards; only Parquet is read.
     layout = resolve_layout(DataConfig(run_dir=str(etl_run)))
@@ -39,7 +40,7 @@ def test_loads_every_split_with_declared_features(etl_run, tmp_path):
 
 def test_refuses_a_run_without_success_marker(run_copy):
     (run_copy / "_SUCCESS").unlink()
-    with pytest.raises(DataError, match="no _SUCCESS marker"):
+    with pytest.raises(EtlRunError, match="no _SUCCESS marker"):
         load_splits(DataConfig(run_dir=str(run_copy)))
 
 
@@ -72,7 +73,7 @@ def test_split_folder_layout_reads_the_same_rows(etl_run, tmp_path):
                      test_dir=str(etl_run / "test"), manifest=str(etl_run / "manifest.json"),
                      cache_dir=str(tmp_path / "cache"))
     splits, manifest = load_splits(cfg)
-    assert {k: v.num_rows for k, v in splits.items()} == {k: v["rows"] for k, v in manifest["splits"].items()}
+    assert {k: v.num_rows for k, v in splits.items()} == {k: v.rows for k, v in manifest.splits.items()}
     with pytest.raises(ConfigError, match="must be set together"):
         DataConfig(train_dir="a")
     with pytest.raises(DataError, match="manifest not found"):

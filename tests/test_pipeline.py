@@ -1,11 +1,11 @@
 """The whole pipeline: every step, resume by markers, the report in Chromium, fail-fast preflight."""
-import json
 from pathlib import Path
 
 import pytest
 
-from modeling.registry import register
 from common.configfile import load_config
+from common.contracts import StepMarker
+from modeling.registry import register
 from pipeline.config import PipelineConfig
 from pipeline.runner import main, run
 
@@ -44,7 +44,7 @@ def test_every_step_runs_then_resumes_as_skipped(demo_run):
     # The tiny model is not approved, so inference took the registry's latest approved one.
     assert pred["model"]["name"] == ("support-triage-tiny" if steps["train"]["approved"] else "support-triage-earlier")
     assert (work / "demo" / "predictions" / "_SUCCESS").exists()
-    assert json.loads((work / "demo" / "steps" / "predict.json").read_text())["summary"]["run_id"] == "demo"
+    assert StepMarker.read(str(work / "demo" / "steps" / "predict.json")).outputs["summary"]["run_id"] == "demo"
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make test / .ci/run install it)")
@@ -82,10 +82,14 @@ def test_preflight_data_without_success(capsys, tmp_path, tiny_model_dir):
     assert "has no _SUCCESS" in err and "data.etl_run" in err
 
 
-def test_preflight_label_set_mismatch(capsys, tmp_path, tiny_model_dir):
+def test_preflight_label_set_mismatch(capsys, tmp_path, tiny_model_dir, etl_run):
+    from common.contracts import EtlManifest
+
     run_dir = tmp_path / "etl"
     run_dir.mkdir()
-    (run_dir / "manifest.json").write_text('{"labels": ["billing", "fraud", "other"]}')
+    manifest = EtlManifest.read(str(etl_run / "manifest.json"))
+    manifest.labels = ["billing", "fraud", "other"]
+    manifest.write(str(run_dir / "manifest.json"))
     (run_dir / "_SUCCESS").write_text("")
     err = _one_line_error(capsys, [f"workdir={tmp_path}", f"data.etl_run={run_dir}", f"model={tiny_model_dir}"])
     assert "differs from model" in err and "['billing', 'fraud', 'other']" in err

@@ -110,7 +110,7 @@ def test_loader_reads_an_s3_run_in_memory_and_streaming(s3_endpoint, spark, tmp_
     url = f"s3://{run}"
     full, manifest = load_splits(DataConfig(run_dir=url))
     stream, _ = load_splits(DataConfig(run_dir=url, streaming=True))
-    assert len(full["train"]) == manifest["splits"]["train"]["rows"]
+    assert len(full["train"]) == manifest.splits["train"].rows
     streamed = list(stream["train"])
     assert [r["tweet_id"] for r in streamed] == full["train"]["tweet_id"]
     assert {r["label"] for r in streamed} <= {0, 1}  # ClassLabel ids, as in memory

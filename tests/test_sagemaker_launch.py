@@ -1,4 +1,4 @@
-"""scripts/launch_sagemaker.py --dry-run: the real SDK builds the requests against mocked AWS clients, offline."""
+"""scripts/launch_sagemaker.py --dry-run: the real SDK builds the requests against recording AWS clients, offline."""
 import json
 import os
 import subprocess
@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT
 from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform
 from common.configfile import ConfigError, load_config
+from common.etl_run import EtlRunError
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 RUN = "s3://bucket/etl/2024-05-31/r1"
@@ -77,7 +78,7 @@ def test_transform_dry_run_builds_a_jsonlines_batch_transform():
 def test_real_launch_refuses_an_incomplete_run(tmp_path):
     (tmp_path / "train").mkdir()
     cfg = SageMakerConfig(role="arn:aws:iam::1:role/x")
-    with pytest.raises(FileNotFoundError, match="no _SUCCESS marker"):
+    with pytest.raises(EtlRunError, match="no _SUCCESS marker"):
         launch_training(cfg, "configs/train/tiny.yaml", str(tmp_path), [], dry_run=False)
     with pytest.raises(ConfigError, match="role is empty"):
         launch_transform(SageMakerConfig(), "s3://b/m.tar.gz", "s3://b/in/", "s3://b/out/", dry_run=False)

@@ -5,6 +5,7 @@ import json
 
 import pandas as pd
 
+from common.contracts import PredictSummary
 from inference.config import PredictConfig
 from inference.predict import main
 from inference.spark_predict import run
@@ -26,11 +27,14 @@ def test_spark_matches_cli(spark, tiny_model_dir, etl_run, tmp_path):
     for col in ("prob_critical", "prob_non_critical", "score"):
         assert (sp[col] - cli[col]).abs().max() < 1e-5
     assert (sp["text_flags"] == cli["text_flags"]).all() and (sp["n_tokens"] == cli["n_tokens"]).all()
-    assert summary["counts"]["predicted"] == len(cli) and sum(summary["labels"].values()) == len(cli)
+    assert summary.counts.predicted == summary.counts.rows_in == len(cli) and sum(summary.labels.values()) == len(cli)
+    assert summary.counts.tokens == int(cli["n_tokens"].sum()) and summary.engine.kind == "spark"
     assert (tmp_path / "spark" / "_SUCCESS").exists() and (tmp_path / "spark" / "summary.json").exists()
     cli_summary = json.loads((tmp_path / "cli" / "summary.json").read_text())
-    assert summary["text_length_chars"] == cli_summary["text_length_chars"] and summary["labels"] == cli_summary["labels"]
-    assert summary["drift"] is None and summary["drift_reason"] == cli_summary["drift_reason"]
+    assert summary.text_length_chars == cli_summary["text_length_chars"] and summary.labels == cli_summary["labels"]
+    assert summary.text_flags == cli_summary["text_flags"]
+    assert summary.drift is None and summary.drift_reason == cli_summary["drift_reason"]
+    assert PredictSummary.read(str(tmp_path / "spark" / "summary.json")) == summary
 
 
 def test_spark_raw_csv_goes_through_the_etl_reader(spark, tiny_model_dir, synth_csv, tmp_path):
@@ -43,4 +47,4 @@ def test_spark_raw_csv_goes_through_the_etl_reader(spark, tiny_model_dir, synth_
     sp = pd.read_parquet(tmp_path / "spark" / "predictions").set_index("id").sort_index()
     assert list(sp.index) == list(cli.index) and (sp["label"] == cli["label"]).all()
     assert (sp["prob_critical"] - cli["prob_critical"]).abs().max() < 1e-5 and (sp["n_tokens"] == cli["n_tokens"]).all()
-    assert summary["counts"]["skipped_company"] > 0 and summary["counts"]["quarantined"] == 0
+    assert summary.counts.skipped_company > 0 and summary.counts.quarantined == 0
