@@ -5,15 +5,13 @@
     with attention_without_cudnn():       # library code (the predictor), around one forward
         model(...)
 
-On Hopper, torch 2.11 routes scaled-dot-product attention to cuDNN, which
-builds an execution plan for every new (batch, length) shape. Dynamic padding
-and token-budget batches give nearly every step a new shape, so a plan was
-built every step: 23-25 ms of host time per attention call, 60 calls in 10
-training steps of the 6-layer model, against 8.9 ms of GPU time per step
-(torch.profiler on an H200: scripts/benchmark_train.py --profile). Flash and
-memory-efficient attention, next in line, need no plan. Measured on the H200,
-DistilBERT-multilingual shape, batch 256, the same data: 3,236 samples/s with
-cuDNN attention, 8,519 without. Neither changes anything on a CPU.
+On Hopper, torch routes scaled-dot-product attention to cuDNN, which builds an
+execution plan for every new (batch, length) shape. Dynamic padding and
+token-budget batches give nearly every step a new shape, so a plan was built
+every step, and building it took longer on the host than the step took on the
+GPU (torch.profiler: scripts/benchmark_train.py --profile; the numbers are in
+the README's benchmark section). Flash and memory-efficient attention, next in
+line, need no plan. Neither changes anything on a CPU.
 """
 from __future__ import annotations
 

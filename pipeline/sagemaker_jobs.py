@@ -3,7 +3,8 @@
 Training becomes a HuggingFace-estimator job on the ETL run's S3 prefixes;
 prediction becomes a Batch Transform over JSON Lines written from the new
 batch's ETL run. With sagemaker.dry_run the requests are built by the real SDK
-against mocked AWS clients and recorded in the step markers: nothing is sent.
+against AWS clients that record calls instead of sending them
+(modeling/sagemaker_dry_run.py), and kept in the step markers: nothing is sent.
 """
 from __future__ import annotations
 

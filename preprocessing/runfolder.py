@@ -13,6 +13,8 @@ import uuid
 
 from pyspark.sql import SparkSession
 
+from common.storage import probe_name, unwritable
+
 SUCCESS = "_SUCCESS"
 
 
@@ -55,14 +57,18 @@ class HadoopFS:
         return [s.getPath().getName() for s in self._fs.listStatus(self._p(path))]
 
     def check_writable(self, root: str) -> None:
-        """Fail before any heavy work when the output root cannot be written."""
-        probe = f"{root.rstrip('/')}/_write_probe-{uuid.uuid4().hex}"
+        """Fail before any heavy work when the output root cannot be written.
+
+        The twin of common.storage.check_writable (same probe name, same
+        message), but through Hadoop: the ETL's output may be hdfs://, or
+        s3:// on EMR/Glue, which only the cluster's own connectors reach.
+        """
+        probe = f"{root.rstrip('/')}/{probe_name()}"
         try:
             self.write_text(probe, "ok")
             self.delete(probe)
-        except Exception as exc:
-            msg = str(exc).splitlines()[0][:300]
-            raise PermissionError(f"output {root} is not writable ({msg}); pass --output with a writable folder") from None
+        except Exception as exc:  # Py4J wraps every Java IOException
+            raise unwritable(root, exc, "output") from None
 
 
 def staging_path(final: str) -> str:

@@ -49,3 +49,20 @@ def test_report_renders_in_headless_chromium(tmp_path):
     assert got["errors"] == []
     assert len(got["images"]) == 1 and all(ok and w > 100 and h > 100 for _, ok, w, h in got["images"])
     assert (tmp_path / "shot.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_rejected_models_report_says_why(tmp_path):
+    """The gate's reasons reach the page (they once read a key the trainer never wrote)."""
+    from common.contracts import GateDecision, TrainMetrics
+    from pipeline.config import PipelineConfig
+
+    reasons = ["test macro-F1 0.5000 < threshold 0.6", "test macro-F1 0.5000 < baseline 0.7000"]
+    gate = GateDecision(approved=False, min_test_macro_f1=0.6, model_test_macro_f1=0.5, baseline_test_macro_f1=0.7,
+                        reasons=reasons)
+    test = {"accuracy": 0.8, "macro_f1": 0.5, "per_class": {"critical": {"precision": 0.2, "recall": 0.3, "f1": 0.24}}}
+    TrainMetrics(labels=["critical", "non_critical"], validation=test, test=test, baseline={"test": test}, gold=None,
+                 gate=gate, approved=False, gate_threshold=0.6).write(str(tmp_path / "metrics.json"))
+    page = report.build_report(PipelineConfig(), {"train": {"output_dir": str(tmp_path)}})
+    assert "approved: <b>False</b> (gate: test macro-F1 &ge; 0.6 and &ge; baseline)" in page
+    assert ("<p class='warn'>not approved because test macro-F1 0.5000 &lt; threshold 0.6; "
+            "test macro-F1 0.5000 &lt; baseline 0.7000</p>") in page

@@ -68,7 +68,7 @@ def test_pipeline_runs_against_s3(spark, s3_endpoint, tmp_path, tiny_model_dir, 
 
 
 def test_sagemaker_pipeline_dry_run(spark, s3_endpoint, tmp_path):
-    """launcher=sagemaker: the real SDK builds both job requests against mocked AWS clients."""
+    """launcher=sagemaker: the real SDK builds both job requests against recording AWS clients."""
     import json
 
     workdir = f"s3://{BUCKET}/sm"
