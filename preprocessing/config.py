@@ -54,7 +54,8 @@ class SparkConfig:
     master: str = "local[*]"
     """Master for in-process runs; spark-submit's --master wins when present."""
     shuffle_partitions: int = 8
-    """spark.sql.shuffle.partitions: small, because one machine runs the default job."""
+    """spark.sql.shuffle.partitions of in-process runs: small, because one machine runs them.
+    Under a launcher Spark keeps its own (`spark-submit --conf spark.sql.shuffle.partitions=N`)."""
     driver_memory: str = "4g"
     """Driver heap for in-process runs."""
     conf: dict = field(default_factory=dict)
