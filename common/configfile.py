@@ -44,7 +44,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: Iterabl
             raise ConfigError(f"override '{item}' is not of the form key=value (e.g. split.seed=7)")
         # Kept as the raw string: `coerce` converts it to the field's declared
         # type, so run_id=001 stays "001" instead of becoming the int 1.
-        _set_nested(data, key.strip().split("."), raw)
+        _set_nested(data, key.strip().split("."), raw, cls)
     return build(cls, data)
 
 
@@ -60,13 +60,38 @@ def _read_text(path: str) -> str:
         raise ConfigError(f"config file not found: {path}; pass --config with an existing YAML file") from None
 
 
-def _set_nested(data: dict, keys: list[str], value: Any) -> None:
+def _set_nested(data: dict, keys: list[str], value: Any, cls: Any = None) -> None:
+    """data[k1][k2]... = value. A section with a string shorthand (a dataclass declaring
+    `shorthand_field`, e.g. `input: PATH` for `input.path`) takes either form from the
+    file and from overrides: `input=PATH` then keeps `input.encoding`, and
+    `input.encoding=latin-1` works after `input: PATH`."""
     for k in keys[:-1]:
+        cls = _section_class(cls, k)
         nxt = data.setdefault(k, {})
+        if isinstance(nxt, str) and _shorthand(cls):
+            nxt = data[k] = {_shorthand(cls): nxt}
         if not isinstance(nxt, dict):
             raise ConfigError(f"cannot set '{'.'.join(keys)}': '{k}' is not a section")
         data = nxt
-    data[keys[-1]] = value
+    section = _section_class(cls, keys[-1])
+    if isinstance(value, str) and _shorthand(section) and isinstance(data.get(keys[-1]), dict):
+        data[keys[-1]][_shorthand(section)] = value
+    else:
+        data[keys[-1]] = value
+
+
+def _section_class(cls: Any, key: str) -> Any:
+    """The dataclass type of field `key` of dataclass `cls` (Optional unwrapped), else None."""
+    if cls is None or not dataclasses.is_dataclass(cls):
+        return None
+    hint = typing.get_type_hints(cls).get(key)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        hint = next((a for a in typing.get_args(hint) if a is not type(None)), None)
+    return hint if dataclasses.is_dataclass(hint) else None
+
+
+def _shorthand(cls: Any) -> str | None:
+    return getattr(cls, "shorthand_field", None) if cls is not None else None
 
 
 def build(cls: type[T], data: dict[str, Any], prefix: str = "") -> T:
@@ -98,6 +123,8 @@ def coerce(value: Any, hint: Any, key: str) -> Any:
             return None
         return coerce(value, args[0], key)
     if dataclasses.is_dataclass(hint):
+        if isinstance(value, str) and _shorthand(hint):
+            value = {_shorthand(hint): value}
         return value if isinstance(value, hint) else build(hint, value or {}, key + ".")
     if hint is Any:
         return yaml.safe_load(value) if isinstance(value, str) else value

@@ -1,13 +1,34 @@
 """The ETL's typed config (configs/preprocess/*.yaml)."""
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import ClassVar, Optional
 
 from common.configfile import ConfigError, check_fraction
+from preprocessing.rowchecks import RowChecks, etl_row_checks
 from preprocessing.schema import RAW_COLUMNS
 
+
+@dataclass
+class InputConfig:
+    """The raw CSV and how to decode it. `input: PATH` (or `--input PATH`) is short for `input.path`."""
+
+    shorthand_field: ClassVar[str] = "path"
+
+    path: str = ""
+    """CSV file, folder or glob (local, hdfs://, s3:// on EMR/Glue, s3a:// elsewhere)."""
+    encoding: str = "utf-8"
+    """The files' text encoding, e.g. latin-1 or cp1252 for exports from older tools. When more than
+    half the rows do not decode, the run stops and names this key; nothing is published."""
+
+    def __post_init__(self):
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ConfigError(f"input.encoding {self.encoding!r} is not an encoding Python knows; "
+                              "use e.g. utf-8, latin-1 or cp1252") from None
 
 @dataclass
 class ColumnMap:
@@ -79,8 +100,8 @@ class ConversationConfig:
 class EtlConfig:
     """Raw twcs CSV -> labeled, split Parquet shards + quarantine + manifest."""
 
-    input: str = ""
-    """CSV file, folder or glob (local, hdfs://, s3:// on EMR/Glue, s3a:// elsewhere)."""
+    input: InputConfig = field(default_factory=InputConfig)
+    """The raw CSV: `input: PATH`, or `input: {path: PATH, encoding: latin-1}`."""
     output: str = "runs/etl"
     """Root folder; the run lands in <output>/<run_date>/<run_id>/."""
     run_date: Optional[str] = None
@@ -96,7 +117,8 @@ class EtlConfig:
     split: SplitConfig = field(default_factory=SplitConfig)
     """Train/validation/test fractions and seed."""
     max_text_chars: int = 10_000
-    """Longer raw texts are quarantined as text_too_long (tweets are <= 280; chats rarely pass 2k)."""
+    """Longer raw texts are quarantined as text_too_long (tweets are <= 280; chats rarely pass 2k).
+    The ETL's one row-check option: every other check is on (see `row_checks`)."""
     rows_per_shard: int = 100_000
     """Rows per Parquet shard; each split is cut into ceil(rows / this) shards."""
     split_input_min_bytes: int = 32 * 2**20
@@ -108,6 +130,8 @@ class EtlConfig:
     """Session settings for in-process runs."""
 
     def __post_init__(self):
+        if isinstance(self.input, str):  # EtlConfig(input="raw.csv") in code, as on the command line
+            self.input = InputConfig(path=self.input)
         if self.run_date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.run_date):
             raise ConfigError(f"run_date must look like 2024-05-31, found {self.run_date!r}")
         if self.run_id is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", self.run_id):
@@ -118,6 +142,12 @@ class EtlConfig:
             raise ConfigError(f"split_input_min_bytes must be >= 0, found {self.split_input_min_bytes}")
         if self.max_text_chars < 1:
             raise ConfigError(f"max_text_chars must be >= 1, found {self.max_text_chars}")
+
+    @property
+    def row_checks(self) -> RowChecks:
+        """The declared checks (preprocessing/rowchecks.py) as the ETL runs them: integer ids,
+        a valid time, and text problems quarantined, since a training row needs all three."""
+        return etl_row_checks(self.max_text_chars)
 
     def header_name(self, canonical: str) -> str:
         assert canonical in RAW_COLUMNS

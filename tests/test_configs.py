@@ -85,3 +85,21 @@ def test_every_shipped_config_loads(path: Path):
     cls = _stage_class(folder)
     assert cls is not None, f"no config class for configs/{folder}"
     load_config(cls, ROOT / path)
+
+
+def test_input_section_takes_a_path_shorthand(tmp_path):
+    """`input: PATH` and `--input PATH` mean input.path; input.encoding works beside either form."""
+    cfg = load_config(EtlConfig, ROOT / "configs/preprocess/twcs_sample.yaml", ["input.encoding=latin-1"])
+    assert (cfg.input.path, cfg.input.encoding) == ("data/samples/twcs_sample.csv", "latin-1")
+    yaml_file = tmp_path / "etl.yaml"
+    yaml_file.write_text("input:\n  path: a.csv\n  encoding: cp1252\n")
+    cfg = load_config(EtlConfig, yaml_file, ["input=b.csv"])  # what --input b.csv passes
+    assert (cfg.input.path, cfg.input.encoding) == ("b.csv", "cp1252")
+    cfg = load_config(EtlConfig, None, ["input.encoding=latin-1", "input=c.csv"])
+    assert (cfg.input.path, cfg.input.encoding) == ("c.csv", "latin-1")
+    assert EtlConfig(input="d.csv").input.path == "d.csv"  # code that builds the config keeps working
+    assert to_dict(cfg)["input"] == {"path": "c.csv", "encoding": "latin-1"}
+    with pytest.raises(ConfigError, match="input.encoding 'klingon' is not an encoding"):
+        load_config(EtlConfig, None, ["input.encoding=klingon"])
+    with pytest.raises(ConfigError, match="unknown config key 'input.bogus'"):
+        load_config(EtlConfig, None, ["input.bogus=1"])
