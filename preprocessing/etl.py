@@ -35,7 +35,9 @@ from preprocessing.conversations import assign_split, conversation_roots, driver
 from preprocessing.driver_tables import count_rows, local_dir, read_columns, to_spark
 from preprocessing.labeling import RuleSet, load_rules, spark_label
 from common.provenance import git_commit, versions
-from preprocessing.reading import InputError, duplicate_rows, mark_duplicates, read_raw, split_csv, validate
+from preprocessing.reading import (InputError, check_decoding, duplicate_rows, mark_duplicates, read_raw, split_csv,
+                                   validate)
+from preprocessing.rowchecks import DUPLICATE
 from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
 from preprocessing.schema import (LENGTH_BINS, PREPARED_COLUMNS, QUARANTINE_COLUMNS, SPLITS,
                                   describe_prepared, length_histogram, spark_length_bin)
@@ -92,7 +94,8 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
         quarantine, customers, counts = _outcomes(spark, checked, staging, on_driver)
         clock.lap("conversations_s")
         if counts["input_rows"] == 0:
-            raise InputError(f"input has a header but no data rows: {cfg.input}; pass a file with at least one row")
+            raise InputError(f"input has a header but no data rows: {cfg.input.path}; pass a file with at least one row")
+        check_decoding(counts, cfg)
         _write_shards(quarantine.select(*QUARANTINE_COLUMNS), counts["quarantined_rows"], cfg.rows_per_shard,
                       f"{staging}/quarantine", fs)
         clock.lap("quarantine_s")
@@ -145,7 +148,8 @@ def _parse_once(spark: SparkSession, cfg: EtlConfig, rules: RuleSet, staging: st
     local_staging = local_dir(spark, staging)
     chunks = None
     if local_staging is not None:
-        chunks = split_csv(cfg.input, f"{local_staging}/input_chunks", cores, cfg.split_input_min_bytes)
+        chunks = split_csv(cfg.input.path, f"{local_staging}/input_chunks", cores, cfg.split_input_min_bytes,
+                           cfg.input.encoding)
     checked = validate(read_raw(spark, cfg, chunks), cfg, rules.labels)
     if checked.rdd.getNumPartitions() < cores:
         checked = checked.repartition(cores)
@@ -194,10 +198,10 @@ def _outcomes_on_driver(spark: SparkSession, checked: DataFrame, staging: str) -
         dups = to_spark(spark, pa.table({"_row": rows[dup], "_dup": np.ones(int(dup.sum()), dtype=bool)}), f"{staging}/keys")
         customers = customers.join(F.broadcast(dups.select("_row")), "_row", "left_anti")
         quarantine = checked.join(F.broadcast(dups), "_row", "left").withColumn(
-            "reason", F.when(F.col("_dup"), F.lit("duplicate_tweet_id")).otherwise(F.col("reason")))
+            "reason", F.when(F.col("_dup"), F.lit(DUPLICATE)).otherwise(F.col("reason")))
     by_reason = _value_counts(t["reason"].drop_null())
     if dup.any():
-        by_reason["duplicate_tweet_id"] = int(dup.sum())
+        by_reason[DUPLICATE] = int(dup.sum())
     counts = {"customer_rows": int(inbound.sum()), "company_rows": int((~inbound).sum()),
               "quarantined_rows": sum(by_reason.values()), "quarantined_by_reason": dict(sorted(by_reason.items()))}
     counts = {"input_rows": len(rows), **counts}
@@ -333,7 +337,7 @@ def _manifest(cfg: EtlConfig, rules: RuleSet, folder: RunFolder, counts: dict, s
         run_id=folder.run_id,
         path=folder.final,
         created_at=datetime.now(timezone.utc).isoformat(),
-        input=cfg.input,
+        input=cfg.input.path,
         counts=EtlCounts(**counts),
         labels=rules.labels,
         label_source=f"gold column '{cfg.gold_label_column}'" if cfg.gold_label_column else f"rules {cfg.rules}",

@@ -1,12 +1,17 @@
 """Read raw twcs CSV with an explicit schema and sort every record into valid or quarantined.
 
+    raw = read_raw(spark, cfg, chunks)             # every record, all strings, in read order
+    checked = validate(raw, cfg, rules.labels)     # + parsed columns and `reason`
+
 Each record the CSV parser yields gets exactly one outcome: a parsed row with
-`reason` null, or a `reason` from `schema.REASONS`. Nothing is dropped here, so
-input = customer + company + quarantined holds by construction, and the ETL
-checks it again from the counts.
+`reason` null, or a reason from `preprocessing.rowchecks.REASONS` (the list
+every entry point uses). Nothing is dropped here, so input = customer +
+company + quarantined holds by construction, and the ETL checks it again from
+the counts.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import mmap
@@ -18,27 +23,31 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from common.errors import UserError
 from preprocessing.config import EtlConfig
+from preprocessing.rowchecks import DUPLICATE, SparkColumns, spark_checked, spark_inbound, spark_integer
 from preprocessing.schema import RAW_COLUMNS, REQUIRED_RAW_COLUMNS
 
 CORRUPT = "_corrupt_record"
-# twcs `created_at`: "Wed Oct 11 06:55:44 +0000 2017". Spark 3+ cannot *parse*
-# day-of-week names, so the first 4 characters ("Wed ") are cut off first.
-CREATED_AT_FORMAT = "MMM dd HH:mm:ss Z yyyy"
+# Python's canonical codec names -> the names Spark 4's readers accept without its legacy switch.
+SPARK_CHARSETS = {"utf-8": "utf-8", "iso8859-1": "iso-8859-1", "ascii": "us-ascii", "utf-16": "utf-16",
+                  "utf-16-le": "utf-16le", "utf-16-be": "utf-16be", "utf-32": "utf-32"}
+parse_inbound = spark_inbound  # `inbound` as a boolean (the benchmark's floor variant reads it too)
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """The input cannot be processed at all; the message names the fix."""
 
 
-def read_header(spark: SparkSession, path: str) -> list[str]:
+def read_header(spark: SparkSession, path: str, encoding: str = "utf-8") -> list[str]:
     """Column names from the first line of the first file, or an InputError.
 
     Read with fsspec when it knows the scheme (local, s3://): starting a Spark
-    job just to read one line costs seconds. hdfs:// and friends go via Spark.
+    job just to read one line costs seconds. hdfs:// and friends go via Spark
+    (which reads that line as UTF-8).
     """
     try:
-        first = _first_line_fsspec(path)
+        first = _first_line_fsspec(path, encoding)
     except (ImportError, ValueError):  # protocol fsspec does not know
         try:
             rows = spark.read.text(path).limit(1).collect()
@@ -56,7 +65,7 @@ def read_header(spark: SparkSession, path: str) -> list[str]:
     return next(csv.reader(io.StringIO(first.lstrip("\ufeff"))))
 
 
-def _first_line_fsspec(path: str) -> str | None:
+def _first_line_fsspec(path: str, encoding: str) -> str | None:
     import fsspec
 
     fs, p = fsspec.core.url_to_fs(path)
@@ -71,7 +80,9 @@ def _first_line_fsspec(path: str) -> str | None:
         return None
     for f in files:
         with fs.open(f, "rb") as fh:
-            line = fh.readline().decode("utf-8", errors="replace")
+            text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+            line = text.readline()
+            text.detach()  # leave closing `fh` to the with block
         if line.strip():
             return line
     return ""
@@ -85,27 +96,17 @@ def read_raw(spark: SparkSession, cfg: EtlConfig, chunks: list[str] | None = Non
     `chunks`: the files `split_csv` cut `cfg.input` into; Spark parses them in
     parallel, and `source_file` / `_row` still name the input and its order.
     """
-    header = read_header(spark, cfg.input)
+    header = read_header(spark, cfg.input.path, cfg.input.encoding)
     wanted = {c: cfg.header_name(c) for c in RAW_COLUMNS}
     missing = [f"{c} (header '{h}')" for c, h in wanted.items() if c in REQUIRED_RAW_COLUMNS and h not in header]
     if cfg.gold_label_column and cfg.gold_label_column not in header:
         missing.append(f"gold label column '{cfg.gold_label_column}'")
     if missing:
         raise InputError(
-            f"input {cfg.input} lacks required column(s): {', '.join(missing)}; found {header}. "
+            f"input {cfg.input.path} lacks required column(s): {', '.join(missing)}; found {header}. "
             "Map names with columns.<name>=<header> (e.g. columns.text=clean_text)."
         )
-    schema = T.StructType([T.StructField(h, T.StringType()) for h in header] + [T.StructField(CORRUPT, T.StringType())])
-    df = (
-        spark.read.schema(schema)
-        .option("header", True)
-        .option("multiLine", True)  # quoted newlines stay inside their record
-        .option("escape", '"')  # twcs doubles quotes inside quoted fields
-        .option("mode", "PERMISSIVE")
-        .option("columnNameOfCorruptRecord", CORRUPT)
-        .option("encoding", "UTF-8")
-        .csv(chunks or cfg.input)
-    )
+    df = read_csv_records(spark, chunks or cfg.input.path, header, spark_charset(cfg.input.encoding))
     cols = [(F.col(f"`{h}`") if h in header else F.lit(None).cast("string")).alias(c) for c, h in wanted.items()]
     if cfg.gold_label_column:
         cols.append(F.col(f"`{cfg.gold_label_column}`").alias("gold"))
@@ -114,11 +115,55 @@ def read_raw(spark: SparkSession, cfg: EtlConfig, chunks: list[str] | None = Non
         # Ids count rows within a Spark partition (bits 0-32); chunk k's rows come
         # after chunk k-1's whatever partition they landed in.
         chunk = F.regexp_extract(source, r"chunk-(\d+)\.csv$", 1).cast("long")
-        source, row = F.lit(_file_uri(cfg.input)), F.shiftleft(chunk, 33) + row.bitwiseAND(F.lit((1 << 33) - 1))
+        source, row = F.lit(_file_uri(cfg.input.path)), F.shiftleft(chunk, 33) + row.bitwiseAND(F.lit((1 << 33) - 1))
     return df.select(*cols, F.col(CORRUPT).alias("raw_record"), source.alias("source_file"), row.alias("_row"))
 
 
-def split_csv(path: str, out_dir: str, parts: int, min_bytes: int) -> list[str] | None:
+def spark_charset(encoding: str) -> str:
+    """A Python encoding name as Spark's readers take it (Python's "latin-1" is Java's "iso-8859-1")."""
+    name = codecs.lookup(encoding).name
+    return SPARK_CHARSETS.get(name, name)
+
+
+def allow_charset(spark: SparkSession, charset: str, setting: str = "input.encoding") -> None:
+    """Spark 4 reads only SPARK_CHARSETS unless its legacy switch is on; any other charset Java
+    knows (cp1252, shift_jis, ...) turns the switch on for this session. Spark 3.5 reads them all."""
+    if not spark.sparkContext._jvm.java.nio.charset.Charset.isSupported(charset):
+        raise InputError(f"Spark does not know the encoding {charset!r}; set {setting} to one Java knows "
+                         "(utf-8, latin-1, cp1252, utf-16, ...)")
+    if charset not in SPARK_CHARSETS.values():
+        spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+
+
+def read_csv_records(spark: SparkSession, paths, header: list[str], charset: str) -> DataFrame:
+    """Every record of CSV file(s) with a header, as strings, plus `_corrupt_record` (the text of a
+    record the parser could not split into the header's columns). The ETL and the Spark predictor
+    read CSV only through here. `charset`: see `spark_charset`."""
+    allow_charset(spark, charset)
+    schema = T.StructType([T.StructField(h, T.StringType()) for h in header] + [T.StructField(CORRUPT, T.StringType())])
+    return (
+        spark.read.schema(schema)
+        .option("header", True)
+        .option("multiLine", True)  # quoted newlines stay inside their record
+        .option("escape", '"')  # twcs doubles quotes inside quoted fields
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", CORRUPT)
+        .option("encoding", charset)
+        .csv(paths)
+    )
+
+
+def check_decoding(counts: dict, cfg: EtlConfig) -> None:
+    """Stop, naming input.encoding, when most rows did not decode: the file is in another encoding,
+    and quarantining it row by row as invalid_utf8 would be safe but useless."""
+    bad, rows = counts["quarantined_by_reason"].get("invalid_utf8", 0), counts["input_rows"]
+    if 2 * bad > rows:
+        raise InputError(
+            f"{bad:,} of {rows:,} rows of {cfg.input.path} do not decode as {cfg.input.encoding}: the file is in "
+            "another encoding; set input.encoding (e.g. input.encoding=latin-1 or cp1252). Nothing was published.")
+
+
+def split_csv(path: str, out_dir: str, parts: int, min_bytes: int, encoding: str = "utf-8") -> list[str] | None:
     """Cut one local CSV file into `parts` files at record boundaries, each with the header.
 
     A multi-line CSV file is one Spark partition, so one core parses it; the
@@ -127,9 +172,12 @@ def split_csv(path: str, out_dir: str, parts: int, min_bytes: int) -> list[str] 
     a quote anywhere else in an unquoted field is a literal (as in Spark's
     parser). Returns None, and the file is read whole, when it is not a plain
     local file, is smaller than `min_bytes`, or has quoting this scan does not
-    model (a closing quote followed by other text, bare carriage returns).
+    model (a closing quote followed by other text, bare carriage returns), or
+    an `encoding` in which those bytes may be part of other characters (UTF-16).
     """
     local = path[len("file://"):] if path.startswith("file://") else path
+    if not ascii_transparent(encoding):
+        return None
     if parts < 2 or "://" in local or any(ch in local for ch in "*?[") or not os.path.isfile(local):
         return None
     if os.path.getsize(local) < max(min_bytes, 1):
@@ -147,6 +195,14 @@ def split_csv(path: str, out_dir: str, parts: int, min_bytes: int) -> list[str] 
                     out.write(view[: bounds[0]])  # the header line
                     out.write(view[start:stop])
     return files if len(files) > 1 else None
+
+
+def ascii_transparent(encoding: str) -> bool:
+    """True when every ASCII byte stands for itself in `encoding`, alone: then the newline, quote
+    and comma bytes that `split_csv` cuts at are never part of another character (UTF-8, Latin-1,
+    cp1252, Shift_JIS: yes; UTF-16, ISO-2022-JP: no)."""
+    name = codecs.lookup(encoding).name
+    return name == "utf-8" or all(bytes([b]).decode(name, errors="replace") == chr(b) for b in range(128))
 
 
 def _chunk_bounds(mm: mmap.mmap, parts: int) -> list[int] | None:
@@ -219,62 +275,30 @@ def _file_uri(path: str) -> str:
     return path if "://" in path else Path(path).resolve().as_uri()
 
 
-def _to_long(name: str):
-    # "119236.0" appears in twcs exports that passed through pandas; accept it.
-    # SQL try_cast (not Column.try_cast) keeps Spark 3.5 (Glue 5, EMR 7) working.
-    v = f"trim(`{name}`)"
-    return F.expr(f"coalesce(try_cast({v} as bigint), try_cast(try_cast({v} as double) as bigint))")
-
-
-def parse_inbound(col):
-    """`inbound` as a boolean: "true" or "false" in any case, padded or not; anything else null."""
-    value = F.lower(F.trim(col))
-    return F.when(value == "true", True).when(value == "false", False)
-
-
 def validate(raw: DataFrame, cfg: EtlConfig, labels: list[str]) -> DataFrame:
-    """Parsed columns plus `reason` (null for valid rows), first failing check wins."""
-    created = F.try_to_timestamp(F.substring(F.trim(F.col("created_at")), 5, 64), F.lit(CREATED_AT_FORMAT))
-    df = raw.select(
-        "*",
-        _to_long("tweet_id").alias("tweet_id_n"),
-        parse_inbound(F.col("inbound")).alias("inbound_b"),
-        created.alias("created_at_ts"),
-        _to_long("in_response_to_tweet_id").alias("parent_id"),
-    )
-    # length() counts characters by walking the bytes; octet_length() is stored. A
-    # text has at most as many characters as bytes, so most rows skip the walk.
-    has_text = F.trim(F.coalesce(F.col("text"), F.lit(""))) != F.lit("")
-    too_long = (F.octet_length("text") > cfg.max_text_chars) & (F.length("text") > cfg.max_text_chars)
-    reason = (
-        F.when(F.col("raw_record").isNotNull(), "malformed_csv")
-        .when(F.col("tweet_id_n").isNull(), "bad_tweet_id")
-        .when(F.col("inbound_b").isNull(), "bad_inbound")
-        .when(F.col("created_at_ts").isNull(), "bad_created_at")
-        .when(F.col("text").contains("\ufffd"), "invalid_utf8")  # the decoder's mark for bad bytes
-        .when(~has_text, "empty_text")
-        .when(too_long, "text_too_long")
-    )
-    if cfg.gold_label_column:
-        reason = reason.when(~F.trim(F.col("gold")).isin(labels), "bad_gold_label")
-    return df.withColumn("reason", reason)
+    """Parsed columns (tweet_id_n, inbound_b, created_at_ts, parent_id) plus `reason` (null for valid
+    rows): the declared row checks (preprocessing/rowchecks.py) with the ETL's options."""
+    cols = SparkColumns(id="tweet_id", text="text", inbound="inbound", created_at="created_at",
+                        gold="gold" if cfg.gold_label_column else None, corrupt="raw_record", id_value="tweet_id_n")
+    checked = spark_checked(raw, cfg.row_checks, cols, labels if cfg.gold_label_column else None)
+    return checked.withColumn("parent_id", spark_integer(F.col("in_response_to_tweet_id")))
 
 
-def mark_duplicates(checked: DataFrame) -> DataFrame:
-    """Second and later rows of a tweet id (in read order) get reason duplicate_tweet_id.
+def mark_duplicates(checked: DataFrame, key: str = "tweet_id_n", order: str = "_row") -> DataFrame:
+    """Second and later valid rows of a `key` (by `order`, the read order) get reason duplicate_id.
 
-    Only (id, row) pairs are shuffled, and only repeated ids are joined back,
-    so the full rows move once at most, and not at all when no id repeats.
+    Only (key, order) pairs are shuffled, and only repeated keys are joined back,
+    so the full rows move once at most, and not at all when no key repeats.
     """
-    valid = checked.where(F.col("reason").isNull()).select("tweet_id_n", "_row")
-    repeated = valid.groupBy("tweet_id_n").agg(F.min("_row").alias("first_row"), F.count(F.lit(1)).alias("n"))
+    valid = checked.where(F.col("reason").isNull()).select(key, order)
+    repeated = valid.groupBy(key).agg(F.min(order).alias("_first"), F.count(F.lit(1)).alias("n"))
     dups = (
-        valid.join(repeated.where("n > 1"), "tweet_id_n")
-        .where(F.col("_row") != F.col("first_row"))
-        .select("_row", F.lit(True).alias("_dup"))
+        valid.join(repeated.where("n > 1"), key)
+        .where(F.col(order) != F.col("_first"))
+        .select(order, F.lit(True).alias("_dup"))
     )
-    out = checked.join(dups, "_row", "left")
-    reason = F.when(F.col("_dup"), F.lit("duplicate_tweet_id")).otherwise(F.col("reason"))
+    out = checked.join(dups, order, "left")
+    reason = F.when(F.col("_dup"), F.lit(DUPLICATE)).otherwise(F.col("reason"))
     return out.withColumn("reason", reason).drop("_dup")
 
 

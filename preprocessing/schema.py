@@ -37,19 +37,6 @@ PREPARED_ARROW = pa.schema([pa.field(n, t, nullable=nl) for n, t, nl, _ in PREPA
 
 QUARANTINE_COLUMNS = RAW_COLUMNS + ("raw_record", "source_file", "reason")
 
-# Why a row can be quarantined; manifest counts use these names.
-REASONS = (
-    "malformed_csv",  # the parser flagged the record (bad quoting, wrong column count)
-    "bad_tweet_id",
-    "bad_inbound",
-    "bad_created_at",
-    "empty_text",
-    "invalid_utf8",
-    "text_too_long",
-    "duplicate_tweet_id",
-    "bad_gold_label",  # only with gold_label_column: a value outside the label set
-)
-
 SPLITS = ("train", "validation", "test")
 
 # Character-length bins of `text` in the manifest's per-split histograms;

@@ -1,5 +1,6 @@
 """The ETL end to end: exact counts, quarantine reasons, grouped split, schema, errors."""
 import csv
+import io
 import json
 import subprocess
 import sys
@@ -70,7 +71,7 @@ def test_every_malformed_row_is_quarantined_and_counts_reconcile(spark, tmp_path
         "malformed_csv": bad["wrong_column_count"], "bad_inbound": bad["bad_inbound"],
         "bad_created_at": bad["bad_created_at"], "empty_text": bad["empty_text"],
         "invalid_utf8": bad["invalid_utf8"], "text_too_long": bad["huge_text"],
-        "duplicate_tweet_id": bad["duplicate_id"]}
+        "duplicate_id": bad["duplicate_id"]}
     run = Path(m["path"])
     quarantine = pa.concat_tables([pq.read_table(f) for f in (run / "quarantine").glob("*.parquet")]).to_pandas()
     assert len(quarantine) == c["quarantined_rows"]
@@ -185,3 +186,46 @@ def test_text_length_limit_counts_characters_not_bytes(spark, tmp_path):
     run = Path(m["path"])
     kept = pd.concat([read_split(run, s) for s in ("train", "validation", "test") if any((run / s).iterdir())])
     assert sorted(kept.text) == ["abcde", "ñandú"]
+
+
+LATIN1_TEXT = "¿dónde está mi pedido?"
+
+
+def test_latin1_input_needs_input_encoding_then_comes_through_exactly(spark, tmp_path):
+    """A Latin-1 export: without input.encoding the run stops naming it (nothing published); with it,
+    the accented Spanish arrives exactly. split_csv cuts the file (split_input_min_bytes=0), so the
+    chunked read is the one checked."""
+    rows = [[str(i), f"c{i}", "True", WHEN, f"{LATIN1_TEXT} pedido {i}", "", ""] for i in range(1, 7)]
+    rows[0][4] = LATIN1_TEXT
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([HEADER, *rows])
+    raw = tmp_path / "latin1.csv"
+    raw.write_bytes(buffer.getvalue().encode("latin-1"))
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"6 of 6 rows of .* do not decode as utf-8.*input\.encoding=latin-1"):
+        run_etl(spark, out, [f"input={raw}", "run_id=l", "split_input_min_bytes=0"])
+    assert not list(out.rglob("l")) and not list(out.rglob("_staging-*"))
+    m = run_etl(spark, out, [f"input={raw}", "input.encoding=latin-1", "run_id=l", "split_input_min_bytes=0"])
+    assert m["counts"]["customer_rows"] == 6 and m["counts"]["quarantined_rows"] == 0
+    assert m["config"]["input"] == {"path": str(raw), "encoding": "latin-1"} and m["input"] == str(raw)
+    kept = pd.concat([read_split(Path(m["path"]), s) for s in ("train", "validation", "test")])
+    assert dict(zip(kept.tweet_id, kept.text))[1] == LATIN1_TEXT
+
+
+def test_split_csv_and_header_with_other_encodings(spark, tmp_path):
+    from preprocessing.reading import ascii_transparent, read_header, split_csv
+
+    raw = tmp_path / "latin1.csv"
+    body = "".join(f'{i},c,True,{WHEN},"{LATIN1_TEXT}, línea\n{i}",,\n' for i in range(200))
+    raw.write_bytes((",".join(["tweet_id", "autor_é", *HEADER[2:]]) + "\n" + body).encode("latin-1"))
+    assert read_header(spark, str(raw), "latin-1")[1] == "autor_é"
+    chunks = split_csv(str(raw), str(tmp_path / "chunks"), 3, 0, "latin-1")
+    assert len(chunks) == 3
+    parts = [Path(c).read_bytes().decode("latin-1").split("\n", 1) for c in chunks]
+    assert {p[0] for p in parts} == {raw.read_bytes().decode("latin-1").split("\n", 1)[0]}  # the header each time
+    assert "".join(p[1] for p in parts) == body  # cut only between records
+    assert ascii_transparent("cp1252") and ascii_transparent("shift_jis") and not ascii_transparent("utf-16")
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_text(",".join(HEADER) + "\n" + body, encoding="utf-16")
+    assert split_csv(str(utf16), str(tmp_path / "c16"), 3, 0, "utf-16") is None  # read whole, by Spark
+    assert read_header(spark, str(utf16), "utf-16") == HEADER

@@ -48,7 +48,7 @@ def test_driver_and_spark_conversation_roots_agree(spark, tmp_path):
     # The second run also pre-splits the file: its quarantine must still name the input file, not a chunk.
     joins = run_etl(spark, tmp_path / "b", [f"input={raw}", "run_id=x", "conversations.driver_max_rows=0",
                                             "split_input_min_bytes=0"])
-    assert driver["counts"] == joins["counts"] and driver["counts"]["quarantined_by_reason"] == {"duplicate_tweet_id": 1}
+    assert driver["counts"] == joins["counts"] and driver["counts"]["quarantined_by_reason"] == {"duplicate_id": 1}
     kept, quarantine = _published(driver)
     pd.testing.assert_frame_equal(kept, _published(joins)[0])
     pd.testing.assert_frame_equal(quarantine, _published(joins)[1])
