@@ -2,6 +2,7 @@
 
     ref, why_none = reference(training_manifest)   # a TrainingManifest, or None
     report = drift_report(ref, {"critical": 310, ...}, {"0": 12, "20": 80, ...}, threshold=0.2)
+    report, why_none = assess_drift(ref, why_none, labels, lengths, threshold=0.2, min_rows=500)  # what runs use
 
 PSI = sum over bins of (a - e) * ln(a / e), with e and a the training and
 current shares of each bin. Empty bins get a share of EPSILON instead of 0 so
@@ -49,6 +50,19 @@ def reference(training_manifest: TrainingManifest | None) -> tuple[dict | None, 
         return None, "training_manifest.json's data_manifest has no train split to compare with"
     return {"labels": train.labels, "text_length_chars": train.text_length_chars,
             "bins": list(data.text_length_bins_chars)}, None
+
+
+def assess_drift(ref: dict | None, why_none: str | None, labels: dict[str, int], lengths: dict[str, int],
+                 threshold: float, min_rows: int) -> tuple[dict | None, str | None]:
+    """(drift report, None), or (None, why drift was not computed): no reference, or fewer than
+    `min_rows` predicted rows, from which PSI would measure sampling noise (config: drift_min_rows)."""
+    if ref is None:
+        return None, why_none
+    rows = sum(labels.values())
+    if rows < min_rows:
+        return None, (f"not computed: {rows:,} predicted rows, fewer than drift_min_rows={min_rows:,}; "
+                      "PSI from so few rows is mostly sampling noise")
+    return drift_report(ref, labels, lengths, threshold), None
 
 
 def drift_report(ref: dict, labels: dict[str, int], lengths: dict[str, int], threshold: float) -> dict:

@@ -1,14 +1,16 @@
 """Sort each input row into exactly one outcome: predict (maybe flagged), skip (company reply), or quarantine.
 
     seen = SeenIds()
-    batch = take_in(chunk, source, seen, inbound_only=True)
+    batch = take_in(chunk, source, seen, cfg.checks, inbound_only=True)
     assert batch.rows_in == len(batch.ids) + batch.skipped_company + batch.quarantine.num_rows
 
-Quarantine reasons: missing_id, bad_id (not an integer), duplicate_id (the
-first occurrence wins, across the whole run), bad_inbound, and the parser's
-malformed_csv / malformed_json. Text problems never cost a row its
-prediction; they become `text_flags`: empty, whitespace_only, emoji_only,
-no_words, invalid_utf8 (and `truncated`, added after tokenizing).
+The checks and their reason names are the ones every entry point declares in
+preprocessing/rowchecks.py (rendered here in pyarrow), plus the parser's
+malformed_csv / malformed_json and duplicate_id (the first row of an id wins,
+across the whole run, company replies included, as in the ETL). Ids stay the
+strings the input holds. Text problems that `checks` does not quarantine become
+`text_flags`: empty, whitespace_only, emoji_only, no_words, invalid_utf8 (and
+`truncated`, added after tokenizing).
 """
 from __future__ import annotations
 
@@ -18,48 +20,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from inference.seen_ids import SeenIds
 from inference.sources import Chunk, Source
+from preprocessing.rowchecks import DUPLICATE, RowChecks, arrow_checked
 from preprocessing.text import model_text
 
 QUARANTINE_SCHEMA = pa.schema([("chunk", pa.int64()), ("source", pa.string()), ("id", pa.string()),
                                ("text", pa.string()), ("raw_record", pa.string()), ("reason", pa.string())])
-_ID_PATTERN = r"^\s*-?\d{1,18}(\.0*)?\s*$"  # "119236.0" comes from twcs exports that passed through pandas
-
-
-class SeenIds:
-    """Every id predicted so far: sorted int64 runs, 8 bytes an id (17 MB at 2M ids).
-
-    Runs merge like a binary counter (two runs of similar size become one), so
-    there are O(log n) runs to search and few large reallocations: re-growing
-    one array per chunk (np.union1d) fragmented the heap until RSS grew ~10x
-    faster than the ids themselves.
-    """
-
-    def __init__(self, ids: np.ndarray | None = None):
-        self._runs: list[np.ndarray] = []
-        if ids is not None and len(ids):
-            self.add(ids)
-
-    def contains(self, ids: np.ndarray) -> np.ndarray:
-        found = np.zeros(len(ids), bool)
-        for run in self._runs:
-            pos = np.minimum(np.searchsorted(run, ids), len(run) - 1)
-            found |= run[pos] == ids
-        return found
-
-    def add(self, ids: np.ndarray) -> None:
-        run = np.unique(np.asarray(ids, np.int64))
-        while self._runs and len(self._runs[-1]) <= 2 * len(run):
-            run = np.union1d(self._runs.pop(), run)
-        self._runs.append(run)
-
-    def __len__(self) -> int:
-        return sum(len(r) for r in self._runs)
 
 
 @dataclass
 class Intake:
-    ids: np.ndarray  # int64, rows to predict
+    ids: pa.Array  # string, exactly as given: rows to predict
     texts: list[str]  # their model text
     flags: np.ndarray  # object [n]: comma-joined text flags, "" for none
     split: pa.Array | None
@@ -68,29 +40,50 @@ class Intake:
     rows_in: int
 
 
-def take_in(chunk: Chunk, source: Source, seen: SeenIds, inbound_only: bool = True) -> Intake:
-    table = chunk.table
-    n = table.num_rows
-    raw_text, bad_utf8 = _decode(table.column("text")) if n else (pa.array([], pa.string()), np.zeros(0, bool))
-    ids, reason = _parse_ids(table.column("id")) if n else (np.zeros(0, np.int64), np.full(0, None, object))
-    company = np.zeros(n, bool)
-    if "inbound" in table.column_names and n:
-        inbound = pc.utf8_lower(pc.utf8_trim_whitespace(_decode(table.column("inbound"))[0])).to_numpy(zero_copy_only=False)
-        unknown = (inbound != "true") & (inbound != "false")
-        reason = np.where((reason == None) & unknown, "bad_inbound", reason)  # noqa: E711 (numpy elementwise)
-        company = (reason == None) & (inbound == "false") & inbound_only  # noqa: E711
-    keep = (reason == None) & ~company  # noqa: E711
-    dup = _duplicates(ids, keep, seen)
-    reason = np.where(dup, "duplicate_id", reason)
-    keep &= ~dup
-    seen.add(ids[keep])
+@dataclass
+class Sorted:
+    """One chunk's rows sorted, before any text work."""
 
-    raw_kept = raw_text.filter(pa.array(keep)).to_pylist()
+    ids: pa.Array  # string [n], as given
+    raw_text: pa.Array  # string [n], decoded (invalid bytes replaced by U+FFFD)
+    reason: np.ndarray  # object [n]: None, or why the row is quarantined
+    company: np.ndarray  # bool [n]: a company reply, skipped
+    keep: np.ndarray  # bool [n]: to predict
+
+
+def sort_rows(chunk: Chunk, seen: SeenIds, checks: RowChecks, inbound_only: bool = True) -> Sorted:
+    """Run the declared checks and the duplicate check, and remember the ids kept.
+
+    A resumed run calls this alone on its finished chunks: `seen` then holds
+    exactly the ids an uninterrupted run would have seen, company replies too.
+    """
+    table = chunk.table
+    canonical = {"id": _decode(table.column("id"))[0], "text": _decode(table.column("text"))[0]}
+    for name in ("inbound", "created_at"):
+        if name in table.column_names:
+            canonical[name] = _decode(table.column(name))[0]
+    verdict = arrow_checked(pa.table(canonical), checks)
+    reason = verdict.reason
+    valid = reason == None  # noqa: E711 (numpy elementwise)
+    dup = seen.duplicates(verdict.key, valid)
+    seen.add(verdict.key, valid & ~dup)
+    reason[dup] = DUPLICATE
+    valid &= ~dup
+    company = valid & ~verdict.inbound if verdict.inbound is not None and inbound_only else np.zeros(len(valid), bool)
+    return Sorted(canonical["id"], canonical["text"], reason, company, valid & ~company)
+
+
+def take_in(chunk: Chunk, source: Source, seen: SeenIds, checks: RowChecks, inbound_only: bool = True) -> Intake:
+    rows = sort_rows(chunk, seen, checks, inbound_only)
+    keep = pa.array(rows.keep)
+    raw_kept = rows.raw_text.filter(keep).to_pylist()
     texts = raw_kept if source.prepared else [model_text(t) for t in raw_kept]
-    flags = text_flags(raw_kept, texts, bad_utf8[keep])
-    split = table.column("split").filter(pa.array(keep)).combine_chunks() if "split" in table.column_names else None
-    quarantine = _quarantine(chunk, reason, raw_text)
-    return Intake(ids[keep], texts, flags, split, quarantine, int(company.sum()), n + len(chunk.malformed))
+    flags = text_flags(raw_kept, texts, replaced_bytes(raw_kept))
+    table = chunk.table
+    split = table.column("split").filter(keep).combine_chunks() if "split" in table.column_names else None
+    quarantine = _quarantine(chunk, rows)
+    return Intake(rows.ids.filter(keep), texts, flags, split, quarantine, int(rows.company.sum()),
+                  table.num_rows + len(chunk.malformed))
 
 
 def _decode(col) -> tuple[pa.Array, np.ndarray]:
@@ -117,32 +110,10 @@ def _valid_utf8(b: bytes) -> bool:
         return False
 
 
-def _parse_ids(col) -> tuple[np.ndarray, np.ndarray]:
-    """int64 ids and a reason per row (None where the id is usable)."""
-    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if pa.types.is_integer(col.type):
-        missing = col.is_null().to_numpy(zero_copy_only=False)
-        ids = pc.fill_null(col, 0).cast(pa.int64()).to_numpy()
-        return ids, np.where(missing, "missing_id", None).astype(object)
-    text, _ = _decode(col)
-    empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0).to_numpy(zero_copy_only=False)
-    ok = pc.match_substring_regex(text, _ID_PATTERN).to_numpy(zero_copy_only=False)
-    digits = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), r"\.0*$", "")
-    ids = pc.cast(pc.if_else(pa.array(ok), digits, "0"), pa.int64()).to_numpy()
-    reason = np.where(empty, "missing_id", np.where(ok, None, "bad_id")).astype(object)
-    return ids, reason
-
-
-def _duplicates(ids: np.ndarray, keep: np.ndarray, seen: SeenIds) -> np.ndarray:
-    dup = np.zeros(len(ids), bool)
-    idx = np.flatnonzero(keep)
-    if not len(idx):
-        return dup
-    _, first = np.unique(ids[idx], return_index=True)
-    repeat = np.ones(len(idx), bool)
-    repeat[first] = False  # first occurrence in this chunk wins...
-    dup[idx] = repeat | seen.contains(ids[idx])  # ...unless an earlier chunk had it
-    return dup
+def replaced_bytes(raw: list[str]) -> np.ndarray:
+    """Rows whose text holds U+FFFD, the decoders' mark for bytes they could not read: the
+    definition the invalid_utf8 check uses, so the flag and the check always agree."""
+    return np.fromiter(("\ufffd" in t for t in raw), bool, len(raw))
 
 
 def text_flags(raw: list[str], texts: list[str], bad_utf8: np.ndarray) -> np.ndarray:
@@ -169,11 +140,14 @@ def add_flag(flags: np.ndarray, mask: np.ndarray, name: str) -> np.ndarray:
     return flags
 
 
-def _quarantine(chunk: Chunk, reason: np.ndarray, raw_text: pa.Array) -> pa.Table:
-    rows = np.flatnonzero(reason != None)  # noqa: E711
-    table = chunk.table
-    ids = _decode(table.column("id"))[0] if len(rows) else None
-    records = [{"chunk": chunk.index, "source": table.column("source")[int(i)].as_py(), "id": ids[int(i)].as_py(),
-                "text": raw_text[int(i)].as_py(), "raw_record": None, "reason": reason[i]} for i in rows]
-    records += [{"chunk": chunk.index, "id": None, "text": None, **m} for m in chunk.malformed]
-    return pa.Table.from_pylist(records, QUARANTINE_SCHEMA)
+def _quarantine(chunk: Chunk, rows: Sorted) -> pa.Table:
+    where = np.flatnonzero(rows.reason != None)  # noqa: E711
+    take = pa.array(where, pa.int64())
+    table = pa.table({
+        "chunk": pa.array(np.full(len(where), chunk.index, np.int64)),
+        "source": chunk.table.column("source").take(take).combine_chunks().cast(pa.string()),
+        "id": rows.ids.take(take), "text": rows.raw_text.take(take),
+        "raw_record": pa.nulls(len(where), pa.string()),
+        "reason": pa.array(rows.reason[where].tolist(), pa.string())}, schema=QUARANTINE_SCHEMA)
+    malformed = [{"chunk": chunk.index, "id": None, "text": None, **m} for m in chunk.malformed]
+    return pa.concat_tables([table, pa.Table.from_pylist(malformed, QUARANTINE_SCHEMA)]) if malformed else table

@@ -35,9 +35,11 @@ from common.configfile import ConfigError, to_dict
 from common.contracts import Engine, ModelRef, PredictCounts, PredictSummary
 from common.provenance import git_commit, versions
 from inference.config import PredictConfig
-from inference.drift import drift_report, etl_length_bins, length_histogram, reference
+from common.errors import UserError
+from inference.drift import assess_drift, etl_length_bins, length_histogram, reference
 from inference.encoding import Encoded
-from inference.intake import Intake, SeenIds, add_flag, take_in
+from inference.intake import Intake, add_flag, sort_rows, take_in
+from inference.seen_ids import SeenIds
 from inference.predictor import Predictor
 from inference.sinks import OutputFolder, prediction_table
 from inference.sources import Chunk, Source, open_source
@@ -47,6 +49,10 @@ log = logging.getLogger("inference.predict")
 
 class ReconciliationError(RuntimeError):
     """Rows in != predicted + skipped + quarantined: a bug, never bad input."""
+
+
+class NothingPredicted(UserError):
+    """A non-empty input gave no prediction at all; the message says where every row went."""
 
 
 @dataclass
@@ -82,15 +88,30 @@ def run(cfg: PredictConfig, predictor: Predictor | None = None) -> PredictSummar
     ref, drift_reason = reference(predictor.info.training_manifest)
     bins = ref["bins"] if ref else etl_length_bins()
     finished = {s["chunk"] for s in out.shard_stats()}
-    seen = SeenIds(out.finished_ids(sorted(finished)))
+    seen = SeenIds()  # filled from the input as it is read, finished chunks included
     t1 = time.perf_counter()
     scored = _score_all(cfg, source, predictor, out, run_id, bins, finished, seen)
     progress = Progress(run_id, len(finished), scored, load_s, time.perf_counter() - t1, t0)
     summary = _summary(cfg, source, predictor, out, progress)
-    summary.drift = drift_report(ref, summary.labels, summary.text_length_chars, cfg.drift_threshold) if ref else None
-    summary.drift_reason = drift_reason
+    summary.drift, summary.drift_reason = assess_drift(ref, drift_reason, summary.labels, summary.text_length_chars,
+                                                       cfg.drift_threshold, cfg.drift_min_rows)
     out.finish(summary.to_json(), to_dict(cfg))
+    check_something_predicted(summary.counts, cfg.output)
     return summary
+
+
+def check_something_predicted(counts: PredictCounts, output: str) -> None:
+    """Raise NothingPredicted, in one line, when rows came in and none was predicted (the CLIs exit 2)."""
+    if counts.rows_in == 0 or counts.predicted > 0:
+        return
+    why = []
+    if counts.quarantined:
+        why.append(f"{counts.quarantined:,} quarantined {counts.quarantined_by_reason} (see {output}/quarantine/; "
+                   "any non-blank id is accepted unless checks.ids=integer)")
+    if counts.skipped_company:
+        why.append(f"{counts.skipped_company:,} company replies (inbound=false) skipped; pass inbound_only=false "
+                   "to score them")
+    raise NothingPredicted(f"nothing predicted from {counts.rows_in:,} input rows: {'; '.join(why)}")
 
 
 def _start_or_resume(out: OutputFolder, cfg: PredictConfig, source: Source, predictor: Predictor) -> str:
@@ -98,7 +119,8 @@ def _start_or_resume(out: OutputFolder, cfg: PredictConfig, source: Source, pred
     # Sizes too: a file rewritten in place would otherwise resume into other rows' shards.
     plan = {"input": cfg.input, "input_kind": source.kind, "files": [[f, source.fs.size(f)] for f, _ in source.files],
             "rows_per_shard": cfg.rows_per_shard, "id_column": cfg.id_column, "text_column": cfg.text_column,
-            "inbound_only": cfg.inbound_only, "model_sha256": predictor.info.sha256, "format": out.format}
+            "inbound_only": cfg.inbound_only, "model_sha256": predictor.info.sha256, "format": out.format,
+            "checks": to_dict(cfg.checks), "input_encoding": cfg.input_encoding}
     state = out.read_json("_run.json")
     if state is not None:
         changed = sorted(k for k in plan if state["plan"].get(k) != plan[k])
@@ -121,10 +143,11 @@ def _score_all(cfg, source, predictor, out, run_id, bins, finished, seen) -> int
 
     def todo():
         for chunk in source.chunks(cfg.rows_per_shard):
-            if chunk.index in finished:  # a resumed run reads past finished chunks without scoring them
+            if chunk.index in finished:  # a resumed run reads past finished chunks without scoring them,
+                sort_rows(chunk, seen, cfg.checks, cfg.inbound_only)  # but remembers their ids
                 bar.update(chunk.table.num_rows + len(chunk.malformed))
                 continue
-            intake = take_in(chunk, source, seen, cfg.inbound_only)
+            intake = take_in(chunk, source, seen, cfg.checks, cfg.inbound_only)
             yield Ready(chunk, intake, predictor.encoder.encode(intake.texts))
 
     scored = 0

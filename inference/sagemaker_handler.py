@@ -53,12 +53,18 @@ def input_fn(input_data, content_type: str, context=None) -> dict:
     kind = _kind(content_type)
     body = input_data.decode("utf-8") if isinstance(input_data, (bytes, bytearray)) else str(input_data)
     if kind == "jsonl":
-        records = [_record(json.loads(line)) for line in body.splitlines() if line.strip()]
+        records = [_record(_json(line)) for line in body.splitlines() if line.strip()]
     elif kind == "json":
-        records = _json_records(json.loads(body) if body.strip() else [])
+        records = _json_records(_json(body) if body.strip() else [])
     else:
         records = [_csv_record(row) for row in csv.reader(io.StringIO(body)) if row]
     return {"records": records, "content_type": kind}
+
+
+def _json(text: str):
+    """Numbers stay the text they were written as, so an id 7 or 1.50 comes back as "7" or "1.50":
+    ids are opaque strings in every output."""
+    return json.loads(text, parse_int=str, parse_float=str)
 
 
 def _kind(content_type: str | None) -> str:

@@ -103,12 +103,6 @@ class OutputFolder:
                 out.append(json.load(fh))
         return out
 
-    def finished_ids(self, indices: list[int]) -> np.ndarray:
-        """Ids already predicted by the given finished shards (a resumed run must not repeat them)."""
-        parts = [read_table(self.fs, self._path(f"predictions/{self.shard_name(i)}"), self.format, ["id"]).column("id").to_numpy()
-                 for i in indices]
-        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-
     def begin(self) -> None:
         """A (re)started run is not complete until it writes _SUCCESS again."""
         self.fs.makedirs(self.root, exist_ok=True)
@@ -137,22 +131,23 @@ def write_table(table: pa.Table, fh, fmt: str) -> None:
 
 
 def read_table(fs, path: str, fmt: str, columns: list[str] | None = None) -> pa.Table:
-    """One shard back (tests, resume); CSV and JSONL ids come back as int64."""
+    """One shard back (tests, users); ids come back as the strings written, in every format."""
     with fs.open(path, "rb") as fh:
         if fmt == "parquet":
             return pq.read_table(fh, columns=columns)
         if fmt == "csv":
-            opts = pv.ConvertOptions(column_types={"id": pa.int64()}, include_columns=columns or [],
-                                     strings_can_be_null=False)
+            # Typed as strings, or "0042" would come back as the number 42.
+            opts = pv.ConvertOptions(column_types={"id": pa.string(), "run_id": pa.string(), "model_version": pa.string()},
+                                     include_columns=columns or [], strings_can_be_null=False)
             return pv.read_csv(fh, convert_options=opts)
         rows = [json.loads(line) for line in fh.read().decode("utf-8").splitlines() if line.strip()]
-        table = pa.Table.from_pylist(rows) if rows else pa.table({"id": pa.array([], pa.int64())})
+        table = pa.Table.from_pylist(rows) if rows else pa.table({"id": pa.array([], pa.string())})
         return table.select(columns) if columns else table
 
 
 def prediction_schema(labels: list[str], with_split: bool) -> pa.Schema:
     """The declared columns of every prediction shard (CLI and Spark write the same)."""
-    fields = [("id", pa.int64()), ("label", pa.string()), ("score", pa.float32())]
+    fields = [("id", pa.string()), ("label", pa.string()), ("score", pa.float32())]
     fields += [(f"prob_{name}", pa.float32()) for name in labels]
     fields += [("text_flags", pa.string()), ("n_tokens", pa.int32())]
     fields += [("split", pa.string())] if with_split else []
@@ -160,11 +155,12 @@ def prediction_schema(labels: list[str], with_split: bool) -> pa.Schema:
     return pa.schema(fields)
 
 
-def prediction_table(ids: np.ndarray, probs: np.ndarray, n_tokens: np.ndarray, flags, labels: list[str],
+def prediction_table(ids, probs: np.ndarray, n_tokens: np.ndarray, flags, labels: list[str],
                      model: tuple[str, str, str], run_id: str, split=None) -> pa.Table:
-    """One row per id: label = argmax, score = its probability, one prob_<label> column per class."""
+    """One row per id (a string, exactly as the input gave it): label = argmax, score = its
+    probability, one prob_<label> column per class."""
     n = len(ids)
-    cols = {"id": pa.array(ids, pa.int64()),
+    cols = {"id": ids.cast(pa.string()) if isinstance(ids, (pa.Array, pa.ChunkedArray)) else pa.array(ids, pa.string()),
             "label": pa.array(np.asarray(labels, object)[probs.argmax(axis=1)] if n else [], pa.string()),
             "score": pa.array(probs.max(axis=1) if n else [], pa.float32())}
     cols.update({f"prob_{name}": pa.array(probs[:, k], pa.float32()) for k, name in enumerate(labels)})

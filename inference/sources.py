@@ -13,6 +13,7 @@ Records the parser cannot split into columns ride along in `chunk.malformed`.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -24,9 +25,10 @@ import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
-from inference.config import PredictConfig
 from common.contracts import EtlManifest
 from common.etl_run import open_etl_run
+from common.configfile import ConfigError
+from inference.config import PredictConfig
 
 # .json is read as JSON Lines (one object per line), the form batch jobs exchange.
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
@@ -49,6 +51,8 @@ class Source:
     has_inbound: bool
     fs: fsspec.AbstractFileSystem
     manifest: EtlManifest | None = None
+    has_created_at: bool = False  # read `created_at` too (checks.created_at=check)
+    encoding: str = "utf-8"  # of CSV and JSON Lines files
 
     @property
     def prepared(self) -> bool:
@@ -83,7 +87,8 @@ class Source:
 
     def _columns(self) -> dict[str, str]:
         cols = {"id": self.id_column, "text": self.text_column}
-        return {**cols, "inbound": "inbound"} if self.has_inbound else cols
+        cols.update({"inbound": "inbound"} if self.has_inbound else {})
+        return {**cols, "created_at": "created_at"} if self.has_created_at else cols
 
     def _parquet(self, url: str, pending: list[dict]) -> Iterator[pa.Table]:
         cols = self._columns()
@@ -99,13 +104,13 @@ class Source:
             return "skip"
 
         with self.fs.open(url, "rb") as fh:
-            header = _csv_header(fh)
+            header = _csv_header(fh, self.encoding)
             fh.seek(0)
             # Binary, not string: one invalid UTF-8 byte must not fail the whole
             # file; intake decodes with replacement and flags the row.
             # use_threads=False keeps the parse (and on_bad_row calls) in file order.
             reader = pv.open_csv(
-                fh,
+                fh if codecs.lookup(self.encoding).name == "utf-8" else _ToUtf8(fh, self.encoding),
                 read_options=pv.ReadOptions(use_threads=False, block_size=1 << 20),  # 1 MB: ~100 MB less RSS than 4 MB
                 parse_options=pv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
                 convert_options=pv.ConvertOptions(column_types={h: pa.binary() for h in header},
@@ -119,11 +124,12 @@ class Source:
         cols = self._columns()
         rows: list[dict] = []
         with self.fs.open(url, "rb") as fh:
-            for line in io.TextIOWrapper(fh, encoding="utf-8", errors="replace"):
+            for line in io.TextIOWrapper(fh, encoding=self.encoding, errors="replace"):
                 if not line.strip():
                     continue  # a blank line is not a record
                 try:
-                    obj = json.loads(line)
+                    # Numbers stay the text they were written as: id 1.50 is "1.50", not 1.5.
+                    obj = json.loads(line, parse_int=str, parse_float=str)
                 except json.JSONDecodeError:
                     obj = None
                 if not isinstance(obj, dict):
@@ -153,14 +159,57 @@ def _take(pending: list[dict]) -> list[dict]:
     return out
 
 
+class _ToUtf8(io.RawIOBase):
+    """A binary stream of `fh` re-encoded from `encoding` to UTF-8, bytes it cannot decode
+    replaced by U+FFFD (then flagged or quarantined as invalid_utf8, never failing the file)."""
+
+    def __init__(self, fh, encoding: str):
+        self._fh, self._decoder, self._out = fh, codecs.getincrementaldecoder(encoding)(errors="replace"), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while len(self._out) < len(buffer):
+            raw = self._fh.read(1 << 20)
+            self._out += self._decoder.decode(raw, final=not raw).encode("utf-8")
+            if not raw:
+                break
+        n = min(len(buffer), len(self._out))
+        buffer[:n], self._out = self._out[:n], self._out[n:]
+        return n
+
+
 def _empty(source: Source) -> pa.Table:
     names = list(source._columns()) + ["source"] + (["split"] if source.kind == "etl" else [])
     return pa.table({n: pa.array([], pa.string()) for n in names})
 
 
-def _csv_header(fh) -> list[str]:
-    first = fh.readline().decode("utf-8", errors="replace").lstrip("\ufeff")
+def _csv_header(fh, encoding: str = "utf-8") -> list[str]:
+    text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+    first = text.readline().lstrip("\ufeff")
+    text.detach()  # a collected wrapper would close `fh`, which the caller reads on
     return next(csv.reader([first]), [])
+
+
+def _check_decoding(fs, path: str, cfg: PredictConfig) -> None:
+    """Fail fast, naming input_encoding, when most of the first lines are not UTF-8 (the ETL's rule)."""
+    if codecs.lookup(cfg.input_encoding).name != "utf-8":
+        return
+    with fs.open(path, "rb") as fh:
+        lines = fh.read(1 << 20).split(b"\n")[1:-1]  # no header, no cut-off last line
+    bad = sum(not _is_utf8(line) for line in lines)
+    if lines and 2 * bad > len(lines):
+        raise ConfigError(f"{bad:,} of the first {len(lines):,} lines of {path} are not valid UTF-8: the file is in "
+                          "another encoding; set input_encoding (e.g. input_encoding=latin-1 or cp1252)")
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def open_source(cfg: PredictConfig) -> Source:
@@ -178,12 +227,19 @@ def open_source(cfg: PredictConfig) -> Source:
             kind = _format_of(files[0][0], cfg.input)
     # Local paths stay plain; remote ones keep their scheme so fsspec reopens them.
     urls = [(fs.unstrip_protocol(f) if "://" in cfg.input else f, s) for f, s in files]
-    names = _column_names(fs, files[0][0], kind) if files else []
-    source = Source(kind, urls, cfg.id_column, cfg.text_column, "inbound" in names and kind != "etl", fs, manifest)
+    if kind in ("csv", "jsonl") and files:
+        _check_decoding(fs, files[0][0], cfg)
+    names = _column_names(fs, files[0][0], kind, cfg.input_encoding) if files else []
+    created_at = cfg.checks.created_at == "check"
+    source = Source(kind, urls, cfg.id_column, cfg.text_column, "inbound" in names and kind != "etl", fs, manifest,
+                    created_at, cfg.input_encoding)
     for key, col in (("text_column", cfg.text_column), ("id_column", cfg.id_column)):
         if names and col not in names:
-            raise ValueError(f"{key} '{col}' is not a column of {files[0][0]}; columns there: {names}. "
-                             f"Pass --{key.replace('_', '-')} with one of them.")
+            raise ConfigError(f"{key} '{col}' is not a column of {files[0][0]}; columns there: {names}. "
+                              f"Pass --{key.replace('_', '-')} with one of them.")
+    if created_at and names and "created_at" not in names:
+        raise ConfigError(f"checks.created_at=check needs a created_at column, and {files[0][0]} has none "
+                          f"(columns: {names}); set checks.created_at=ignore")
     return source
 
 
@@ -212,17 +268,17 @@ def _format_of(path: str, given: str | None) -> str | None:
         if name.endswith(ext):
             return kind
     if given is not None:
-        raise ValueError(f"cannot tell the format of {given} from its name; pass input_format=csv|parquet|jsonl")
+        raise ConfigError(f"cannot tell the format of {given} from its name; pass input_format=csv|parquet|jsonl")
     return None
 
 
-def _column_names(fs, path: str, kind: str) -> list[str]:
+def _column_names(fs, path: str, kind: str, encoding: str = "utf-8") -> list[str]:
     with fs.open(path, "rb") as fh:
         if kind in ("etl", "parquet"):
             return pq.ParquetFile(fh).schema_arrow.names
         if kind == "csv":
-            return _csv_header(fh)
-        for line in io.TextIOWrapper(fh, encoding="utf-8", errors="replace"):
+            return _csv_header(fh, encoding)
+        for line in io.TextIOWrapper(fh, encoding=encoding, errors="replace"):
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from common.contracts import EtlManifest, SplitStats, TrainingManifest, TrainProgress
-from inference.drift import EPSILON, drift_report, length_histogram, psi, reference
+from inference.drift import EPSILON, assess_drift, drift_report, length_histogram, psi, reference
 
 BINS = [0, 20, 40, 60, 80, 100, 140, 200, 280, 500, 1000]
 
@@ -66,3 +66,41 @@ def test_summary_reports_drift_against_training_manifest(tiny_model_dir, etl_run
     assert drift["text_length_psi"] < 0.2 and drift["label_psi"] > 0.2
     assert drift["current"]["labels"] == summary["labels"] and any("label_psi" in w for w in drift["warnings"])
     assert summary["engine"]["max_length_tokens"] == 64 and set(summary["model"]) >= {"name", "version", "sha256"}
+    assert summary["counts"]["predicted"] >= 500  # drift_min_rows: computed above the minimum
+
+
+def test_drift_needs_a_minimum_of_rows():
+    ref = {"labels": {"critical": 50, "non_critical": 50}, "text_length_chars": {"0": 30, "20": 70}, "bins": BINS}
+    report, why = assess_drift(ref, None, {"critical": 5, "non_critical": 1}, {"0": 6}, 0.2, min_rows=500)
+    assert report is None and why == ("not computed: 6 predicted rows, fewer than drift_min_rows=500; "
+                                      "PSI from so few rows is mostly sampling noise")
+    report, why = assess_drift(ref, None, {"critical": 400, "non_critical": 100}, {"0": 150, "20": 350}, 0.2, 500)
+    assert why is None and report["label_psi"] == pytest.approx(psi(ref["labels"], {"critical": 400, "non_critical": 100}))
+    assert assess_drift(None, "no training manifest", {"critical": 900}, {}, 0.2, 500) == (None, "no training manifest")
+
+
+def test_a_handful_of_rows_reports_no_drift_and_the_pipeline_does_not_warn(tiny_model_dir, etl_run, tmp_path):
+    import json
+    import shutil
+
+    from inference.predict import main
+    from pipeline.summary import summary_table
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    data = EtlManifest.read(str(etl_run / "manifest.json"))
+    data.splits["train"].labels = {"critical": 100}  # any prediction would look shifted
+    training_manifest(data).write(str(model / "training_manifest.json"))
+    inp = tmp_path / "six.jsonl"
+    inp.write_text("".join(json.dumps({"tweet_id": f"T-{i}", "text": t}) + "\n"
+                           for i, t in enumerate(["hi", "my card was charged twice", "thanks!", "app down", "ok", "?"])))
+    out = tmp_path / "p"
+    assert main(["--model", str(model), "--input", str(inp), "--output", str(out), "num_threads=1", "progress=false"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["drift"] is None and "6 predicted rows, fewer than drift_min_rows=500" in summary["drift_reason"]
+    table = summary_table({"root": str(tmp_path), "steps": {"predict": {"summary": summary}}})
+    assert "fewer than drift_min_rows=500" in table and "warn above" not in table
+    assert main(["--model", str(model), "--input", str(inp), "--output", str(tmp_path / "p2"), "num_threads=1",
+                 "progress=false", "drift_min_rows=6"]) == 0
+    drift = json.loads((tmp_path / "p2" / "summary.json").read_text())["drift"]
+    assert drift["label_psi"] > 0.2 and drift["warnings"]  # the same rows, once the minimum allows them
