@@ -7,11 +7,13 @@ r"""Batch prediction scaled out over a Spark cluster: the same Predictor inside 
 Each Python worker loads the model once (a module-level cache keyed by model
 and engine settings) and scores its partitions' Arrow batches with
 `Predictor.predict`, so labels and probabilities match the single-machine CLI.
-Input: an ETL run (its split folders), raw twcs CSV (through the ETL's own
-reader and validation, `preprocessing.reading`, then `spark_model_text`: rows
-the ETL would quarantine are quarantined here too), Parquet or JSON Lines
-(model_text applied in pandas). Output: Parquet predictions with the CLI's
-columns in predictions/, quarantine/ (raw CSV only), config.json, summary.json, _SUCCESS last.
+Input: an ETL run, CSV (through the ETL's CSV reader), Parquet or JSON Lines;
+every kind goes through the CLI's row checks and duplicate rule with the same
+`checks` options (inference/spark_intake.py), so both quarantine the same rows,
+and through `spark_model_text`. Ids stay the strings the input holds. Output:
+Parquet predictions with the CLI's columns in predictions/, quarantine/,
+config.json, summary.json, _SUCCESS last; a non-empty input with nothing
+predicted then exits 2 with the reason.
 The model folder must be readable from every executor (s3:// on a cluster).
 """
 from __future__ import annotations
@@ -27,18 +29,19 @@ if __package__ in (None, ""):  # spark-submit runs this file as a script
 from dataclasses import dataclass
 
 import fsspec
-import numpy as np
+import pyarrow as pa
 
 from common import storage
 from common.configfile import to_dict
 from common.contracts import Engine, ModelRef, PredictCounts, PredictSummary
 from common.provenance import git_commit, versions
 from inference.config import PredictConfig
-from inference.drift import drift_report, etl_length_bins, reference
-from inference.intake import add_flag, text_flags
+from inference.drift import assess_drift, etl_length_bins, reference
+from inference.intake import add_flag, replaced_bytes, text_flags
+from inference.predict import check_something_predicted
 from inference.predictor import ModelInfo, Predictor, local_model_dir, model_labels, read_model_info
 from inference.sinks import prediction_schema, prediction_table
-from inference.sources import open_source
+from inference.spark_intake import read_checked
 from modeling import registry
 
 _PREDICTORS: dict["EngineSettings", Predictor] = {}
@@ -64,17 +67,15 @@ class Scoring:
     labels: tuple[str, ...]
     model: tuple[str, str, str]  # name, version, sha256: the columns every prediction row carries
     run_id: str
-    prepared: bool  # the text is model text already (ETL runs, raw CSV through the ETL reader)
 
 
 @dataclass
 class SparkInput:
     """The rows to score and what was set aside before scoring."""
 
-    frame: object  # DataFrame of (id, text[, split])
-    quarantine: object | None  # DataFrame of rejected raw CSV rows, with a reason; None for other inputs
+    frame: object  # DataFrame of (id, raw, text[, split]): raw as read, text its model text
+    quarantine: object  # DataFrame of rejected rows (source, id, text, raw_record, reason), every input kind
     skipped_company: int
-    prepared: bool
     kind: str  # the inference.sources kind: etl | csv | parquet | jsonl
     files: int
 
@@ -103,18 +104,18 @@ def run(cfg: PredictConfig, spark=None) -> PredictSummary:
     run_id = cfg.run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     # Spark parallelises over tasks, so each task's torch gets one thread unless told otherwise.
     engine = EngineSettings(model_dir, cfg.device, cfg.precision, cfg.batch_tokens, cfg.max_length_tokens, cfg.num_threads or 1)
-    scoring = Scoring(engine, tuple(labels), (info.name, info.version, info.sha256), run_id, data.prepared)
+    scoring = Scoring(engine, tuple(labels), (info.name, info.version, info.sha256), run_id)
     out = cfg.output.rstrip("/")
     fs, root = fsspec.core.url_to_fs(out)
     if fs.exists(f"{root}/_SUCCESS"):
         fs.rm(f"{root}/_SUCCESS")
     data.frame.mapInPandas(_scorer(scoring), schema).write.mode("overwrite").parquet(f"{out}/predictions")
-    if data.quarantine is not None:
-        data.quarantine.write.mode("overwrite").parquet(f"{out}/quarantine")
+    data.quarantine.write.mode("overwrite").parquet(f"{out}/quarantine")
     summary = _summary(spark, cfg, info, scoring, data, t0)
     storage.write_json(f"{out}/config.json", to_dict(cfg))
     summary.write(f"{out}/summary.json")
     storage.write_text(f"{out}/_SUCCESS", "")
+    check_something_predicted(summary.counts, cfg.output)
     return summary
 
 
@@ -130,11 +131,10 @@ def _summary(spark, cfg: PredictConfig, info: ModelInfo, scoring: Scoring, data:
     tokens = written.agg(F.sum("n_tokens")).first()[0] or 0
     ref, reason = reference(info.training_manifest)
     lengths = _length_counts(data.frame, ref["bins"] if ref else etl_length_bins())
-    reasons: dict[str, int] = {}
-    if data.quarantine is not None:
-        quarantine = spark.read.parquet(f"{out}/quarantine")
-        reasons = dict(sorted((r["reason"], r["count"]) for r in quarantine.groupBy("reason").count().collect()))
+    quarantine = spark.read.parquet(f"{out}/quarantine")
+    reasons = dict(sorted((r["reason"], r["count"]) for r in quarantine.groupBy("reason").count().collect()))
     predicted, quarantined = sum(label_counts.values()), sum(reasons.values())
+    drift, reason = assess_drift(ref, reason, label_counts, lengths, cfg.drift_threshold, cfg.drift_min_rows)
     fs, root = fsspec.core.url_to_fs(out)
     total = round(time.perf_counter() - t0, 3)
     e = scoring.engine
@@ -150,8 +150,7 @@ def _summary(spark, cfg: PredictConfig, info: ModelInfo, scoring: Scoring, data:
         engine=Engine("spark", e.device, e.precision, e.batch_tokens, e.max_length, 1),
         resumed_shards=0, throughput={"messages_per_s": round(predicted / total, 1), "messages_this_invocation": predicted},
         timings_s={"total": total}, versions=versions(("pyspark", "torch", "transformers", "tokenizers", "pyarrow")),
-        git_commit=git_commit(),
-        drift=drift_report(ref, label_counts, lengths, cfg.drift_threshold) if ref else None, drift_reason=reason)
+        git_commit=git_commit(), drift=drift, drift_reason=reason)
 
 
 def _length_counts(frame, bins: list[int]) -> dict[str, int]:
@@ -166,60 +165,24 @@ def _length_counts(frame, bins: list[int]) -> dict[str, int]:
 
 
 def _read(spark, cfg: PredictConfig) -> SparkInput:
-    """(id, text[, split]) rows to score, the quarantine (raw CSV only), company rows skipped."""
-    from pyspark.sql import functions as F
-
-    source = open_source(cfg)  # same file discovery and column checks as the CLI
-    if source.kind == "etl":
-        parts = []
-        for split in dict.fromkeys(s for _, s in source.files):
-            files = [f for f, s in source.files if s == split]
-            parts.append(spark.read.parquet(*files).select(
-                F.col(cfg.id_column).cast("long").alias("id"), F.col(cfg.text_column).alias("text"), F.lit(split).alias("split")))
-        frame = parts[0]
-        for p in parts[1:]:
-            frame = frame.unionByName(p)
-        return SparkInput(frame, None, 0, True, source.kind, len(source.files))
-    if source.kind == "csv":
-        return SparkInput(*_read_raw_csv(spark, cfg), True, source.kind, len(source.files))
-    reader = spark.read.parquet if source.kind == "parquet" else spark.read.json
-    frame = reader(*[f for f, _ in source.files])
-    # Parquet/JSONL text is raw: model_text runs in pandas inside the scorer.
-    cols = (F.col(cfg.id_column).cast("long").alias("id"), F.col(cfg.text_column).cast("string").alias("text"))
-    return SparkInput(frame.select(*cols), None, 0, False, source.kind, len(source.files))
-
-
-def _read_raw_csv(spark, cfg: PredictConfig):
-    from pyspark.sql import functions as F
-
-    from preprocessing.config import EtlConfig
-    from preprocessing.reading import read_raw, validate
-    from preprocessing.text import spark_model_text
-
-    etl_cfg = EtlConfig(input=cfg.input)
-    etl_cfg.columns.tweet_id, etl_cfg.columns.text = cfg.id_column, cfg.text_column
-    checked = validate(read_raw(spark, etl_cfg), etl_cfg, labels=[]).cache()
-    valid = checked.where(F.col("reason").isNull())
-    customers = valid.where(F.col("inbound_b")) if cfg.inbound_only else valid
-    company = valid.where(~F.col("inbound_b")).count() if cfg.inbound_only else 0
-    frame = customers.select(F.col("tweet_id_n").alias("id"), spark_model_text(F.col("text")).alias("text"))
-    return frame, checked.where(F.col("reason").isNotNull()).select("tweet_id", "text", "raw_record", "source_file", "reason"), company
+    """(id, raw, text[, split]) rows to score (text: model text), the quarantine, company rows skipped:
+    the CLI's row checks and duplicate rule, in Spark (inference/spark_intake.py)."""
+    rows = read_checked(spark, cfg)
+    return SparkInput(rows.frame, rows.quarantine, rows.skipped_company, rows.kind, rows.files)
 
 
 def _scorer(scoring: Scoring):
     def score(batches):
-        from preprocessing.text import model_text
-
         predictor = cached_predictor(scoring.engine)
         labels = list(scoring.labels)
         for pdf in batches:
-            raw = pdf["text"].fillna("").astype(str).tolist()
-            texts = raw if scoring.prepared else [model_text(t) for t in raw]
+            raw = pdf["raw"].fillna("").astype(str).tolist()
+            texts = pdf["text"].fillna("").astype(str).tolist()  # model text already, computed by Spark
             preds = predictor.predict(texts)
-            flags = add_flag(text_flags(raw, texts, np.zeros(len(raw), bool)), preds.truncated, "truncated")
+            flags = add_flag(text_flags(raw, texts, replaced_bytes(raw)), preds.truncated, "truncated")
             split = pdf["split"].to_numpy(dtype=object) if "split" in pdf.columns else None
-            table = prediction_table(pdf["id"].to_numpy(np.int64), preds.probs, preds.n_tokens, flags, labels,
-                                     scoring.model, scoring.run_id, split)
+            table = prediction_table(pa.array(pdf["id"].tolist(), pa.string()), preds.probs, preds.n_tokens, flags,
+                                     labels, scoring.model, scoring.run_id, split)
             yield table.to_pandas()
 
     return score
