@@ -16,7 +16,12 @@ import warnings
 
 import numpy as np
 
+from common.errors import UserError
 from modeling.kernels import attention_without_cudnn
+
+
+class MissingExtraError(UserError, ValueError):
+    """An optional extra this setting needs is not installed; the message names the pip command."""
 
 
 def load_backend(model_dir: str, device: str, precision: str):
@@ -72,9 +77,11 @@ class OnnxBackend:
 
     def __init__(self, model_dir: str, quantize: bool):
         try:
+            import onnx  # noqa: F401  (torch's exporter and the int8 quantizer write through it)
             import onnxruntime as ort
-        except ImportError:
-            raise ValueError("precision=onnx needs the onnxruntime package; pip install onnxruntime onnx") from None
+        except ImportError as exc:
+            raise MissingExtraError(f"precision={'onnx-int8' if quantize else 'onnx'} needs the onnx extra "
+                                    f"({exc.name} is not installed); pip install -e .[onnx]") from None
         path = export_onnx(model_dir, quantize)
         options = ort.SessionOptions()
         options.intra_op_num_threads = len(os.sched_getaffinity(0))

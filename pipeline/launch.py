@@ -24,6 +24,9 @@ from common.configfile import load_config
 from modeling.config import TrainConfig
 from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform
 
+# Top-level modules the `sagemaker` extra installs (the SDK imports them lazily, at launch).
+SAGEMAKER_EXTRA = ("sagemaker", "boto3", "botocore")
+
 
 def parse(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,6 +59,12 @@ def main(argv=None) -> int:
             out = launch_transform(sm, args.model_data, args.input, args.output, args.dry_run)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in SAGEMAKER_EXTRA:
+            raise
+        print(f"error: the launcher needs the SageMaker SDK ({exc.name.split('.')[0]} is not installed); "
+              "pip install -e .[sagemaker]", file=sys.stderr)
         return 2
     print(json.dumps(out, indent=2, default=str))
     return 0
