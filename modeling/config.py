@@ -157,15 +157,61 @@ class BaselineConfig:
 
 
 @dataclass
+@dataclass
+class LabelIssuesConfig:
+    """Likely label errors in the train split (modeling/label_issues.py): cleanlab on out-of-fold baseline scores."""
+
+    enabled: bool = True
+    """Count them into metrics.json and the model card (a few TF-IDF fits: cheap)."""
+    folds: int = 5
+    """Cross-validation folds of the out-of-fold probabilities (fewer when a class has fewer rows)."""
+    filter_by: str = "prune_by_noise_rate"
+    """cleanlab's `filter_by` method."""
+
+    def __post_init__(self):
+        if self.folds < 2:
+            raise ConfigError(f"label_issues.folds must be >= 2, found {self.folds}")
+        methods = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given",
+                   "low_normalized_margin", "low_self_confidence")
+        if self.filter_by not in methods:
+            raise ConfigError(f"label_issues.filter_by must be one of {', '.join(methods)}, found {self.filter_by!r}")
+
+
+@dataclass
+class ThresholdConfig:
+    """The decision threshold for `label`, chosen on human labels and saved in the model's config.json."""
+
+    label: str = "critical"
+    """The class whose recall matters: a message is this label iff its probability reaches the threshold."""
+    target_recall: float = 0.9
+    """The threshold is the highest one whose recall of `label` on the human labels is at least this."""
+    min_reviewed_rows: int = 200
+    """Reviewed labels in the validation split needed to choose on them instead of gold dev ("enough")."""
+    enabled: bool = True
+    """false: labels are the argmax, as before (no triage_threshold in config.json)."""
+
+    def __post_init__(self):
+        if not 0.0 < self.target_recall <= 1.0:
+            raise ConfigError(f"threshold.target_recall must be in (0, 1], found {self.target_recall}")
+        if self.min_reviewed_rows < 1:
+            raise ConfigError(f"threshold.min_reviewed_rows must be >= 1, found {self.min_reviewed_rows}")
+
+
 class GateConfig:
     """When a trained model is approved for the registry's latest-approved pointer."""
 
     min_test_macro_f1: float = 0.7
-    """Test macro-F1 must reach this, and the baseline's test macro-F1 as well."""
+    """Weak labels: test macro-F1 (agreement with the rules) must reach this, and the baseline's as well."""
+    min_gold_recall: float = 0.8
+    """Human labels: the model's recall of threshold.label on gold test (threshold applied) must reach this;
+    and its gold test macro-F1 must reach the keyword rules' there."""
+    require_gold: bool = True
+    """Refuse a model that could not be judged on human labels (gold.test null); false: judge it on weak labels only."""
 
     def __post_init__(self):
         check_fraction("gate.min_test_macro_f1", self.min_test_macro_f1)
 
+        check_fraction("gate.min_gold_recall", self.min_gold_recall)
 
 @dataclass
 class GoldConfig:
@@ -210,10 +256,14 @@ class TrainConfig:
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
     """Reference model trained on the same split."""
     gate: GateConfig = field(default_factory=GateConfig)
-    """Approval threshold."""
+    """Approval criteria, on weak and on human labels."""
     gold: GoldConfig = field(default_factory=GoldConfig)
     """Gold-set agreement check."""
 
+    threshold: ThresholdConfig = field(default_factory=ThresholdConfig)
+    """Decision threshold chosen on human labels."""
+    label_issues: LabelIssuesConfig = field(default_factory=LabelIssuesConfig)
+    """Likely label errors in the train split (cleanlab)."""
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z0-9._-]+", self.model_name):
             raise ConfigError(f"model_name may hold letters, digits, '.', '_' and '-' only, found {self.model_name!r}")
