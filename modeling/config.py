@@ -157,7 +157,6 @@ class BaselineConfig:
 
 
 @dataclass
-@dataclass
 class LabelIssuesConfig:
     """Likely label errors in the train split (modeling/label_issues.py): cleanlab on out-of-fold baseline scores."""
 
@@ -197,6 +196,7 @@ class ThresholdConfig:
             raise ConfigError(f"threshold.min_reviewed_rows must be >= 1, found {self.min_reviewed_rows}")
 
 
+@dataclass
 class GateConfig:
     """When a trained model is approved for the registry's latest-approved pointer."""
 
@@ -210,8 +210,8 @@ class GateConfig:
 
     def __post_init__(self):
         check_fraction("gate.min_test_macro_f1", self.min_test_macro_f1)
-
         check_fraction("gate.min_gold_recall", self.min_gold_recall)
+
 
 @dataclass
 class GoldConfig:
@@ -259,11 +259,11 @@ class TrainConfig:
     """Approval criteria, on weak and on human labels."""
     gold: GoldConfig = field(default_factory=GoldConfig)
     """Gold-set agreement check."""
-
     threshold: ThresholdConfig = field(default_factory=ThresholdConfig)
     """Decision threshold chosen on human labels."""
     label_issues: LabelIssuesConfig = field(default_factory=LabelIssuesConfig)
     """Likely label errors in the train split (cleanlab)."""
+
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z0-9._-]+", self.model_name):
             raise ConfigError(f"model_name may hold letters, digits, '.', '_' and '-' only, found {self.model_name!r}")
