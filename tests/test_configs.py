@@ -66,6 +66,11 @@ def _stage_class(folder: str):
         classes["pipeline"] = PipelineConfig
     except ImportError:
         pass
+    try:
+        from pipeline.sagemaker_pipeline_config import WeeklyPipelineConfig
+        classes["sagemaker_pipeline"] = WeeklyPipelineConfig
+    except ImportError:
+        pass
     return classes.get(folder)
 
 

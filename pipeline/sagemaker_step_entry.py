@@ -1,0 +1,212 @@
+r"""Container side of the weekly SageMaker Pipeline's own steps (the DAG: pipeline/sagemaker_pipeline.py).
+
+    smspark-submit --py-files code.zip sagemaker_step_entry.py etl --project DIR --config configs/preprocess/default.yaml \
+        --publish-to DIR [--transform-input DIR] input=file:///RAW run_id=ID [key=value ...]
+    PYTHONPATH=code.zip python3 sagemaker_step_entry.py evaluate --model DIR --output DIR
+    PYTHONPATH=code.zip python3 sagemaker_step_entry.py drift --model DIR --predictions DIR --batch DIR --threshold 0.2 --output DIR
+
+Each command calls the project's own code: `etl` runs `preprocessing.etl.run`;
+`evaluate` reads the training job's metrics.json (inside model.tar.gz) and
+writes evaluation.json, whose `gate_inputs` the pipeline's ConditionStep
+reads; `drift` computes the PSI summary with `inference.drift`. The project's
+packages come from code.zip: Spark's --py-files, or PYTHONPATH in the
+processing job's environment.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tarfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Optional
+
+if __package__ in (None, ""):  # run as a file in a checkout (in a container, code.zip is on PYTHONPATH)
+    sys.path.append(str(Path(__file__).resolve().parent.parent))
+
+from common.contracts import Contract, GateDecision, TrainingManifest, TrainMetrics  # noqa: E402
+
+EVALUATION_FILE = "evaluation.json"
+DRIFT_FILE = "drift.json"
+
+
+@dataclass
+class Evaluation(Contract):
+    """evaluation.json: what the pipeline's gate reads (gate_inputs) and the model registry shows."""
+
+    KIND: ClassVar[str] = "pipeline_evaluation"
+    labels: list[str]
+    test: Optional[dict]
+    gold: Optional[dict]
+    baseline_test: Optional[dict]
+    training_gate: GateDecision  # what training decided with its own config's threshold
+    gate_inputs: dict[str, float]  # numbers only: a ConditionStep cannot compare a null
+    schema_version: int = 1
+
+
+@dataclass
+class DriftSummary(Contract):
+    """drift.json: the batch's labels and text lengths, and their PSI against the training data."""
+
+    KIND: ClassVar[str] = "pipeline_drift"
+    predicted: int
+    labels: dict[str, int]
+    text_length_chars: dict[str, int]
+    drift: Optional[dict]  # inference.drift.drift_report
+    drift_reason: Optional[str]  # why there is no report
+    schema_version: int = 1
+
+
+def gate_inputs(gate) -> dict[str, float]:
+    """The numbers modeling.artifacts.gate compares, none of them null, with the gate's outcome kept.
+
+    No test macro-F1 (an empty test split) becomes -1.0, below any threshold;
+    no baseline becomes 0.0, which every F1 reaches: artifacts.gate likewise
+    refuses the first and skips the second. A new gate criterion adds its input here.
+    """
+    return {
+        "model_test_macro_f1": -1.0 if gate.model_test_macro_f1 is None else float(gate.model_test_macro_f1),
+        "baseline_test_macro_f1": 0.0 if gate.baseline_test_macro_f1 is None else float(gate.baseline_test_macro_f1),
+    }
+
+
+def _model_file(model_dir: str, name: str, dest: str) -> Optional[str]:
+    """`name` from the model.tar.gz in `model_dir` (the training job's artifact), or None if absent."""
+    from inference.packaging import check_members
+
+    with tarfile.open(os.path.join(model_dir, "model.tar.gz"), "r:gz") as tar:
+        members = {m.name.removeprefix("./"): m for m in check_members(tar)}
+        if name not in members:
+            return None
+        tar.extract(members[name], dest, filter="data")
+        return os.path.join(dest, members[name].name)
+
+
+def evaluate(model_dir: str, output: str) -> dict:
+    from modeling.artifacts import METRICS_FILE
+
+    path = _model_file(model_dir, METRICS_FILE, os.path.join(output, ".model"))
+    if path is None:
+        raise FileNotFoundError(f"{model_dir}/model.tar.gz has no {METRICS_FILE}: was it written by modeling.train?")
+    metrics = TrainMetrics.read(path)
+    report = Evaluation(labels=metrics.labels, test=metrics.test, gold=metrics.gold,
+                                baseline_test=metrics.baseline.get("test"), training_gate=metrics.gate,
+                                gate_inputs=gate_inputs(metrics.gate))
+    report.write(os.path.join(output, EVALUATION_FILE))
+    return report.to_json()
+
+
+def drift(model_dir: str, predictions: str, batch: str, threshold: float, output: str) -> dict:
+    """PSI of the transform's labels (`predictions`: its .out files) and the batch's text lengths
+    (`batch`: the transform's .jsonl input) against the training data in the model's manifest."""
+    import numpy as np
+
+    from inference.config import PredictConfig
+    from inference.drift import assess_drift, etl_length_bins, reference
+    from modeling.artifacts import MANIFEST_FILE
+    from preprocessing.schema import length_histogram
+
+    path = _model_file(model_dir, MANIFEST_FILE, os.path.join(output, ".model"))
+    manifest = TrainingManifest.read(path) if path else None
+    ref, why_none = reference(manifest)
+    labels = Counter(json.loads(line)["label"] for line in _lines(predictions, ".out"))
+    lengths_chars = np.array([len(json.loads(line)["inputs"]) for line in _lines(batch, ".jsonl")], dtype=np.int64)
+    lengths = length_histogram(lengths_chars, ref["bins"] if ref else etl_length_bins())
+    report, reason = assess_drift(ref, why_none, dict(labels), lengths, threshold, PredictConfig().drift_min_rows)
+    summary = DriftSummary(predicted=sum(labels.values()), labels=dict(sorted(labels.items())),
+                           text_length_chars=lengths, drift=report, drift_reason=reason)
+    summary.write(os.path.join(output, DRIFT_FILE))
+    return summary.to_json()
+
+
+def _lines(folder: str, suffix: str):
+    files = sorted(p for p in Path(folder).rglob(f"*{suffix}") if p.is_file())
+    if not files:
+        raise FileNotFoundError(f"no *{suffix} files under {folder}")
+    for file in files:
+        with open(file, encoding="utf-8") as fh:
+            yield from (line for line in fh if line.strip())
+
+
+def etl(project: str, config: str, overrides: list[str], publish_to: str, transform_input: Optional[str]) -> dict:
+    """preprocessing.etl.run, then the published run moved to `publish_to`, a folder the DAG names.
+
+    The ETL publishes <output>/<run_date>/<run_id>; a pipeline definition
+    cannot know the date a scheduled run will pick, so the processing job's
+    output is a fixed folder and the run is moved there (same disk: a rename).
+    """
+    from common.configfile import load_config
+    from preprocessing.config import EtlConfig
+    from preprocessing.etl import run
+
+    os.chdir(project)  # the configs name the label rules by a path relative to the repository root
+    scratch = f"{Path(publish_to).parent}/published"
+    cfg = load_config(EtlConfig, config, [*overrides, f"output=file://{scratch}"])
+    manifest = run(cfg)
+    os.replace(manifest.path.removeprefix("file://"), publish_to)
+    if transform_input:
+        write_transform_input(publish_to, transform_input)
+    return manifest.to_json()
+
+
+def write_transform_input(run_dir: str, folder: str) -> int:
+    """{"id": ..., "inputs": text} per customer row of every split: what Batch Transform sends the handler."""
+    import pyarrow.dataset as ds
+
+    from preprocessing.schema import SPLITS
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    rows = 0
+    with open(os.path.join(folder, "batch.jsonl"), "w", encoding="utf-8") as out:
+        for split in SPLITS:
+            if not any(Path(run_dir, split).glob("*.parquet")):
+                continue
+            for batch in ds.dataset(os.path.join(run_dir, split), format="parquet").to_batches(columns=["tweet_id", "text"]):
+                for tweet_id, text in zip(batch["tweet_id"].to_pylist(), batch["text"].to_pylist()):
+                    out.write(json.dumps({"id": tweet_id, "inputs": text}, ensure_ascii=False) + "\n")
+                    rows += 1
+    return rows
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("etl", help="the ETL, published at a fixed folder")
+    p.add_argument("--project", required=True, help="folder holding configs/ (the ETL's relative paths start here)")
+    p.add_argument("--config", required=True)
+    p.add_argument("--publish-to", required=True)
+    p.add_argument("--transform-input", help="also write the run's rows as Batch Transform JSON Lines here")
+    p.add_argument("overrides", nargs="*", metavar="key=value", help="ETL config overrides (input=..., run_id=...)")
+    p = sub.add_parser("evaluate", help="evaluation.json from the model's metrics.json")
+    p.add_argument("--model", required=True, help="folder holding model.tar.gz")
+    p.add_argument("--output", required=True)
+    p = sub.add_parser("drift", help="drift.json: PSI of the batch's labels and lengths vs the training data")
+    for name in ("--model", "--predictions", "--batch", "--output"):
+        p.add_argument(name, required=True)
+    p.add_argument("--threshold", type=float, required=True)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from common.cli import USER_ERRORS
+
+    args = parse(argv)
+    try:
+        if args.command == "etl":
+            out = etl(args.project, args.config, args.overrides, args.publish_to, args.transform_input)
+            print(f"ETL run published at {args.publish_to}: {out['counts']}")
+        elif args.command == "evaluate":
+            print(json.dumps(evaluate(args.model, args.output)["gate_inputs"]))
+        else:
+            print(json.dumps(drift(args.model, args.predictions, args.batch, args.threshold, args.output)["drift"]))
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
