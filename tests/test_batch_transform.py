@@ -78,6 +78,7 @@ def test_unsafe_members_are_rejected(tmp_path, name, kind):
         check_members(tar)
 
 
+@pytest.mark.e2e  # the packaged handler in a fresh interpreter
 def test_handler_round_trips_every_content_type(tarball, tmp_path):
     model_dir = tmp_path / "model"
     safe_extract(str(tarball), str(model_dir))

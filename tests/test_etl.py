@@ -130,6 +130,7 @@ def test_gold_column_labels_and_rule_agreement(spark, tmp_path):
     assert joins["rule_agreement_with_gold"] == m["rule_agreement_with_gold"] and joins["splits"] == m["splits"]
 
 
+@pytest.mark.spark  # the CLI in a subprocess starts its own JVM
 def test_missing_column_fails_with_the_fix_and_leaves_nothing(tmp_path):
     raw = write_csv(tmp_path / "nocol.csv", [["1", "a", "True", WHEN, "hi", ""]], header=HEADER[:4] + ["body"] + HEADER[5:6])
     out = tmp_path / "out"
@@ -156,6 +157,7 @@ def test_unusable_input_is_an_input_error(spark, tmp_path, content, message):
     assert not list((tmp_path / "out").rglob("e"))
 
 
+@pytest.mark.spark  # spark-submit starts its own JVM
 def test_spark_submit_runs_the_same_file(tmp_path):
     import os
 

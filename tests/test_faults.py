@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from preprocessing.synth import generate
 
 from conftest import ROOT, run_etl
@@ -50,6 +52,8 @@ def test_killed_etl_leaves_no_visible_run_and_reruns_cleanly(spark, tmp_path):
     assert (day / "k" / "_SUCCESS").exists()
 
 
+@pytest.mark.e2e
+@pytest.mark.spark  # the pipeline's ETL steps, in a subprocess
 def test_killed_pipeline_resumes_at_the_failed_step(tmp_path, tiny_model_dir):
     from modeling.registry import register
 

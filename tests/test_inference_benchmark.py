@@ -6,12 +6,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+import pytest
+
 sys.path.insert(0, str(ROOT))
 
 
 def test_benchmark_smoke(tiny_model_dir, tmp_path):
     from scripts.benchmark_predict import main
 
+@pytest.mark.e2e  # every inference variant end to end
     out = tmp_path / "bench.json"
     assert main(["--model", str(tiny_model_dir), "--messages", "300", "--baseline-messages", "100",
                  "--precisions", "fp32,bf16", "--rounds", "2", "--json", str(out)]) == 0

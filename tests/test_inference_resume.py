@@ -10,10 +10,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.e2e  # two CLI runs in subprocesses, one killed
 def test_sigkill_then_resume(tiny_model_dir, tmp_path):
     from preprocessing.synth import generate
 

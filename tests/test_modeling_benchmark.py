@@ -3,9 +3,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
+@pytest.mark.e2e  # every training recipe, in a subprocess
 def test_benchmark_smoke(tmp_path):
     out = tmp_path / "bench.json"
     cmd = [sys.executable, "scripts/benchmark_train.py", "--device", "cpu", "--model", "tiny", "--rows", "400",

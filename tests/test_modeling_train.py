@@ -107,6 +107,7 @@ def _wait_for_checkpoint(proc: subprocess.Popen, folder: Path, timeout_s: float 
     raise AssertionError("no checkpoint appeared in time")
 
 
+@pytest.mark.e2e  # a training subprocess, killed, then resumed in-process
 def test_killed_run_resumes_from_its_last_checkpoint(etl_run, tmp_path):
     from modeling.train import run
     from modeling.trainer import last_complete_checkpoint
@@ -141,6 +142,7 @@ def test_resume_true_without_checkpoint_is_an_error(etl_run, tmp_path):
         run(load_config(TrainConfig, TINY, tiny_overrides(etl_run, tmp_path, "train.resume=true")))
 
 
+@pytest.mark.e2e  # two training processes
 def test_accelerate_launch_with_two_cpu_processes(etl_run, tmp_path):
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file",
            str(ROOT / "configs/accelerate/cpu_2proc.yaml"), "--num_processes", "2",

@@ -29,6 +29,7 @@ def demo_run(spark, tmp_path_factory, tiny_model_dir):
     return work, first, second
 
 
+@pytest.mark.e2e
 def test_every_step_runs_then_resumes_as_skipped(demo_run):
     work, first, second = demo_run
     steps = first["steps"]
@@ -47,6 +48,7 @@ def test_every_step_runs_then_resumes_as_skipped(demo_run):
     assert StepMarker.read(str(work / "demo" / "steps" / "predict.json")).outputs["summary"]["run_id"] == "demo"
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make test / .ci/run install it)")
 def test_report_renders_every_plot(demo_run, tmp_path):
     work, first, _ = demo_run

@@ -42,6 +42,7 @@ def s3_endpoint():
             os.environ[k] = v
 
 
+@pytest.mark.e2e
 def test_pipeline_runs_against_s3(spark, s3_endpoint, tmp_path, tiny_model_dir, capsys):
     workdir = f"s3://{BUCKET}/runs"
     register(str(tiny_model_dir), f"{workdir}/models", "support-triage-earlier", approved=True)
@@ -67,6 +68,7 @@ def test_pipeline_runs_against_s3(spark, s3_endpoint, tmp_path, tiny_model_dir, 
     assert SECRET not in out.out and SECRET not in out.err
 
 
+@pytest.mark.e2e
 def test_sagemaker_pipeline_dry_run(spark, s3_endpoint, tmp_path):
     """launcher=sagemaker: the real SDK builds both job requests against recording AWS clients."""
     import json

@@ -29,6 +29,7 @@ def test_contract_paths_override_and_defaults_yield():
                      "data.test_dir=/c/test", "data.manifest=/c/manifest/manifest.json"]
 
 
+@pytest.mark.e2e  # a whole training run in a subprocess
 def test_entry_point_in_a_container_like_environment(etl_run, tmp_path):
     # SageMaker copies each channel to its own folder; the manifest channel holds manifest.json.
     manifest_channel = tmp_path / "input" / "manifest"

@@ -32,6 +32,7 @@ def test_every_sagemaker_config_loads_with_an_existing_container(path):
     assert (cfg.transformers_version, cfg.pytorch_version, cfg.py_version) in _image_combos()
 
 
+@pytest.mark.e2e  # the SDK stages the source and builds the job: seconds each
 def test_train_dry_run_builds_the_create_training_job_request():
     cfg = load_config(SageMakerConfig, ROOT / "configs/sagemaker/gpu_multi.yaml")
     out = launch_training(cfg, "configs/train/distilbert-multilingual.yaml", RUN, ["train.epochs=2"], dry_run=True,
@@ -52,6 +53,7 @@ def test_train_dry_run_builds_the_create_training_job_request():
             "configs/train/distilbert-multilingual.yaml", "data/gold/dev.csv", "data/gold/test.csv"} <= set(out["source_files"])
 
 
+@pytest.mark.e2e
 def test_single_gpu_job_is_not_distributed():
     cfg = load_config(SageMakerConfig, ROOT / "configs/sagemaker/gpu_single.yaml")
     out = launch_training(cfg, "configs/train/distilbert-multilingual.yaml", RUN, [], dry_run=True)
@@ -59,6 +61,7 @@ def test_single_gpu_job_is_not_distributed():
     assert "sagemaker_torch_distributed_enabled" not in out["create_training_job"]["HyperParameters"]
 
 
+@pytest.mark.e2e
 def test_transform_dry_run_builds_a_jsonlines_batch_transform():
     cfg = load_config(SageMakerConfig, ROOT / "configs/sagemaker/gpu_single.yaml")
     model = "s3://bucket/models/support-triage/v0003/model.tar.gz"
@@ -84,6 +87,7 @@ def test_real_launch_refuses_an_incomplete_run(tmp_path):
         launch_transform(SageMakerConfig(), "s3://b/m.tar.gz", "s3://b/in/", "s3://b/out/", dry_run=False)
 
 
+@pytest.mark.e2e
 def test_cli_dry_run_prints_the_request():
     cmd = [sys.executable, "scripts/launch_sagemaker.py", "train", "--config", "configs/train/tiny.yaml",
            "--data", RUN, "--sagemaker-config", "configs/sagemaker/gpu_single.yaml", "--dry-run", "train.max_steps=4"]
