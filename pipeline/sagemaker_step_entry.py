@@ -136,7 +136,7 @@ def etl(project: str, config: str, overrides: list[str], publish_to: str, transf
 
     The ETL publishes <output>/<run_date>/<run_id>; a pipeline definition
     cannot know the date a scheduled run will pick, so the processing job's
-    output is a fixed folder and the run is moved there (same disk: a rename).
+    output is a fixed folder and the run is moved there (same disk: renames).
     """
     from common.configfile import load_config
     from preprocessing.config import EtlConfig
@@ -146,7 +146,12 @@ def etl(project: str, config: str, overrides: list[str], publish_to: str, transf
     scratch = f"{Path(publish_to).parent}/published"
     cfg = load_config(EtlConfig, config, [*overrides, f"output=file://{scratch}"])
     manifest = run(cfg)
-    os.replace(manifest.path.removeprefix("file://"), publish_to)
+    published = Path(manifest.path.removeprefix("file://"))
+    # SageMaker creates each output folder before the job starts: move the run's entries into it.
+    Path(publish_to).mkdir(parents=True, exist_ok=True)
+    for entry in sorted(published.iterdir(), key=lambda p: p.name == "_SUCCESS"):  # the marker last
+        os.replace(entry, Path(publish_to) / entry.name)
+    published.rmdir()
     if transform_input:
         write_transform_input(publish_to, transform_input)
     return manifest.to_json()

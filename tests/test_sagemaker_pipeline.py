@@ -306,3 +306,22 @@ def test_upsert_schedule_alert_and_start_against_moto(aws_endpoint, capsys):
     assert dry["update_schedule"]["ScheduleExpression"] == schedule["ScheduleExpression"]
     assert dry["update_schedule"]["Target"]["RoleArn"] == ROLE
     assert dry["put_rule"]["Name"] == rule["Name"] and dry["put_targets"]["Targets"][0]["Arn"] == topic
+
+
+def test_etl_entry_publishes_where_the_dag_reads(spark, synth_csv, tmp_path, monkeypatch):
+    """The EtlNewBatch job's command, run here: a complete run at the fixed output, and its transform input."""
+    from pipeline.sagemaker_step_entry import main as entry
+
+    monkeypatch.chdir(tmp_path)  # the entry moves into --project; the test's cwd comes back afterwards
+    publish_to, transform = tmp_path / "etl" / "run", tmp_path / "etl" / "transform_input"
+    publish_to.mkdir(parents=True)  # as SageMaker creates it
+    assert entry(["etl", "--project", str(ROOT), "--config", "configs/preprocess/default.yaml", "--publish-to",
+                  str(publish_to), "--transform-input", str(transform), f"input=file://{synth_csv}",
+                  "run_id=execution-1"]) == 0
+    manifest = json.loads((publish_to / "manifest.json").read_text())
+    assert manifest["run_id"] == "execution-1" and (publish_to / "_SUCCESS").exists()
+    assert {p.name for p in publish_to.iterdir() if not p.name.startswith(".")} == {
+        "_SUCCESS", "manifest.json", "quarantine", "train", "validation", "test"}
+    assert not (tmp_path / "etl" / "published" / manifest["run_date"] / "execution-1").exists()  # moved, not copied
+    lines = (transform / "batch.jsonl").read_text().splitlines()
+    assert len(lines) == manifest["counts"]["customer_rows"] == 1500 - manifest["counts"]["company_rows"]
