@@ -8,8 +8,8 @@ from typing import Callable, Sequence
 from common.configfile import load_config
 from common.errors import UserError
 
-# Errors a user can fix; anything else is a bug and keeps its traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (UserError, FileNotFoundError, PermissionError, ValueError)
+# Errors a user can fix; anything else (a bare ValueError included) is a bug and keeps its traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (UserError, FileNotFoundError, PermissionError)
 
 
 def parse(cls, argv: Sequence[str] | None, flags: Sequence[str], default_config: str | None, doc: str | None):
