@@ -63,6 +63,7 @@ def references(node, prefix: str) -> set[str]:
     return found
 
 
+@pytest.mark.e2e  # the SDK builds the whole pipeline definition
 def test_definition_has_the_weekly_dag(definition):
     steps = all_steps(definition["Steps"])
     assert [(s["Name"], s["Type"]) for s in definition["Steps"]] == [
@@ -88,6 +89,7 @@ def test_definition_has_the_weekly_dag(definition):
                         "manifest": [run, "manifest.json"]}
 
 
+@pytest.mark.e2e  # the SDK builds the whole pipeline definition
 def test_definition_images_parameters_and_gate(definition):
     steps = all_steps(definition["Steps"])
     sm = load_config(SageMakerConfig, ROOT / "configs/sagemaker/gpu_single.yaml")
@@ -122,6 +124,7 @@ def test_definition_images_parameters_and_gate(definition):
         "Get": "Steps.EtlNewBatch.ProcessingOutputConfig.Outputs['transform_input'].S3Output.S3Uri"}
 
 
+@pytest.mark.e2e  # the SDK builds the whole pipeline definition
 def test_definition_is_well_formed(definition):
     """Structural check (the published JSON schema has no licence to ship it under): names, types, references."""
     steps = all_steps(definition["Steps"])
@@ -180,6 +183,7 @@ def _model_tar(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
+@pytest.mark.e2e  # the SDK builds the whole pipeline definition
 @pytest.mark.parametrize("model_f1,baseline_f1,threshold", [
     (0.85, 0.80, 0.80), (0.79, 0.50, 0.80), (0.90, 0.95, 0.80), (0.90, None, 0.80), (None, 0.60, 0.80), (0.80, 0.80, 0.80)])
 def test_gate_condition_decides_as_artifacts_gate(definition, tmp_path, model_f1, baseline_f1, threshold):
@@ -266,6 +270,7 @@ def aws_endpoint():
             os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
 
 
+@pytest.mark.e2e  # a moto server and the SDK's AWS calls
 def test_upsert_schedule_alert_and_start_against_moto(aws_endpoint, capsys):
     import boto3
 
