@@ -24,6 +24,7 @@ from common.contracts import TrainingManifest
 from common.errors import UserError
 from inference.encoding import Encoded, TextEncoder, pad_batch, token_batches
 from modeling import registry
+from modeling.cpu_threads import apply_torch_threads
 from modeling.kernels import cpu_has_native_bf16
 
 DEFAULT_MAX_LENGTH = 512
@@ -105,13 +106,17 @@ class Predictor:
     """A loaded model + tokenizer. Thread-compatible for one caller at a time."""
 
     def __init__(self, model, tokenizer, info: ModelInfo, device: str, precision: str, batch_tokens: int,
-                 max_length: int, tokenizer_workers: int = 1):
+                 max_length: int, tokenizer_workers: int = 1, pad_multiple: int | None = None):
         self.model = model  # torch module, or an onnxruntime session for the onnx modes
         self.info = info
         self.device = device
         self.precision = precision
         self.batch_tokens = batch_tokens
         self.max_length = max_length
+        # Tensor cores want lengths in multiples of 8. CPU matmuls see rows x length
+        # flattened and do not care, so there rounding would only add pad tokens
+        # (the README's benchmark section has the cost: benchmark_predict.py --levers pad8).
+        self.pad_multiple = pad_multiple or (8 if device == "cuda" else 1)
         id2label = model_labels(info.path)
         self.labels = [id2label[i] for i in range(len(id2label))]
         self.encoder = TextEncoder(tokenizer, max_length, workers=tokenizer_workers)
@@ -119,8 +124,7 @@ class Predictor:
     @classmethod
     def load(cls, model: str, device: str = "auto", precision: str = "auto", batch_tokens: int = 4096,
              max_length_tokens: int | None = None, tokenizer_workers: int = 1, num_threads: int | None = None,
-             registry_root: str = "models") -> "Predictor":
-        import torch
+             registry_root: str = "models", pad_multiple: int | None = None) -> "Predictor":
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -131,14 +135,15 @@ class Predictor:
         device = pick_device(device)
         precision = pick_precision(precision, device)
         if device == "cpu":
-            torch.set_num_threads(num_threads or len(os.sched_getaffinity(0)))
+            apply_torch_threads(num_threads or 0)  # None: probe the cores that are free now
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         trained_length = info.training_manifest.max_length if info.training_manifest else None
         max_length = max_length_tokens or trained_length or _model_limit(model_dir, tokenizer)
         from inference.backends import load_backend
 
         backend = load_backend(model_dir, device, precision)
-        return cls(backend, tokenizer, info, device, precision, batch_tokens, int(max_length), tokenizer_workers)
+        return cls(backend, tokenizer, info, device, precision, batch_tokens, int(max_length), tokenizer_workers,
+                   pad_multiple)
 
     def predict(self, texts: list[str]) -> Predictions:
         return self.predict_encoded(self.encoder.encode(list(texts)))
@@ -146,10 +151,10 @@ class Predictor:
     def predict_encoded(self, enc: Encoded, on_batch: Callable[[int], None] | None = None) -> Predictions:
         probs = np.zeros((len(enc), len(self.labels)), np.float32)
         if len(enc):
-            batches = token_batches(enc.lengths, self.batch_tokens)
+            batches = token_batches(enc.lengths, self.batch_tokens, self.pad_multiple)
             parts = []
             for rows in batches:
-                parts.append(self.model.probs(*pad_batch(enc, rows)))
+                parts.append(self.model.probs(*pad_batch(enc, rows, self.pad_multiple)))
                 if on_batch is not None:
                     on_batch(len(rows))
             # One host sync for the whole call: GPU batches queue up back to back.

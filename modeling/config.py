@@ -128,7 +128,8 @@ class TrainingConfig:
     """Trainer optimizer name. Fused AdamW runs on CPU and CUDA (torch >= 2.4); on CPU its step costs a
     fraction of the foreach kernel's (README, benchmarks)."""
     torch_threads: int = 0
-    """CPU threads for torch per process; 0 keeps torch's default."""
+    """CPU threads for torch per process; 0: probe at start (1, half or all usable cores, whichever
+    runs a feed-forward-shaped matmul fastest now; modeling/cpu_threads.py), on CPU-only machines."""
     dataloader_workers: int = 0
     """Background processes that collate batches."""
     torch_compile: bool = False

@@ -32,13 +32,14 @@ def run(cfg: TrainConfig) -> dict:
     from transformers import set_seed
 
     from modeling import model_source
+    from modeling.cpu_threads import apply_torch_threads
     from modeling.data import load_splits, resolve_layout, texts_and_labels, tokenize_splits
     from modeling.kernels import shape_agnostic_attention
     from modeling.trainer import build_trainer, class_weights, resolve_resume, training_arguments
 
     clock = _Clock()
-    if cfg.train.torch_threads > 0:
-        torch.set_num_threads(cfg.train.torch_threads)
+    if cfg.train.torch_threads > 0 or not torch.cuda.is_available():
+        apply_torch_threads(cfg.train.torch_threads)  # 0: probe the free cores (modeling/cpu_threads.py)
     shape_agnostic_attention()  # dynamic padding gives each step a new shape (modeling/kernels.py)
     # Before the model is built: its new classification head is randomly initialised
     # (the Trainer seeds only when it is constructed, after that).

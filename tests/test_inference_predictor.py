@@ -59,6 +59,20 @@ def test_predictions_match_plain_hf_forward(tiny_model_dir):
     assert p.labels == ["critical", "non_critical"] and out.n_tokens[3] == 48
 
 
+def test_cpu_pads_each_batch_to_its_longest_row_only(tiny_model_dir):
+    p = Predictor.load(str(tiny_model_dir), device="cpu", precision="fp32", batch_tokens=64, max_length_tokens=48,
+                       num_threads=1)
+    assert p.pad_multiple == 1  # CPU matmuls see rows x length flattened: rounding up only adds pad tokens
+    widths, forward = [], p.model.probs
+    p.model.probs = lambda ids, mask: (widths.append(ids.shape[1]), forward(ids, mask))[1]
+    out = p.predict(TEXTS)
+    enc = p.encoder.encode(TEXTS)
+    assert widths == [int(enc.lengths[rows].max()) for rows in token_batches(enc.lengths, 64, multiple_of=1)]
+    padded8 = Predictor.load(str(tiny_model_dir), device="cpu", precision="fp32", batch_tokens=64,
+                             max_length_tokens=48, num_threads=1, pad_multiple=8).predict(TEXTS)
+    assert np.abs(padded8.probs - out.probs).max() < 1e-5  # pad tokens are masked: same numbers
+
+
 @pytest.mark.parametrize("precision", ["bf16", "int8"])
 def test_fast_cpu_modes_stay_close_to_fp32(tiny_model_dir, precision):
     fp32 = Predictor.load(str(tiny_model_dir), precision="fp32", num_threads=1).predict(TEXTS).probs
