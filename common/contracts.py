@@ -157,6 +157,18 @@ class SplitStats:
     conversations: int
     labels: dict[str, int]
     text_length_chars: dict[str, int]
+    label_sources: dict[str, int] = field(default_factory=dict)  # rules | reviewed | gold -> rows
+
+
+@dataclass
+class ReviewedLabelCounts:
+    """What an ETL run did with `reviewed_labels`: applied + absent_from_input = ids in the file."""
+
+    path: str
+    ids: int  # distinct tweet ids in the file
+    applied: int  # customer messages of this run that took their reviewed label
+    changed: int  # of those, how many differ from the rule label
+    absent_from_input: int  # ids that are no customer message of this run (not in the input, company or quarantined)
 
 
 @dataclass
@@ -181,6 +193,7 @@ class EtlManifest(Contract):
     git_commit: Optional[str]
     timings_s: dict[str, float] = field(default_factory=dict)
     rule_agreement_with_gold: Optional[dict] = None  # only when labels came from a gold column
+    reviewed_labels: Optional[ReviewedLabelCounts] = None  # only when the run was given reviewed labels
     schema_version: int = 1
 
 
@@ -189,13 +202,23 @@ class EtlManifest(Contract):
 
 @dataclass
 class GateDecision:
-    """approved iff test macro-F1 >= min_test_macro_f1 and >= the baseline's; `reasons` say why not."""
+    """approved iff every criterion holds; `reasons` say which did not (modeling.artifacts.gate).
+
+    Weak labels: test macro-F1 >= min_test_macro_f1 and >= the baseline's.
+    Human labels (gold test, the model's threshold applied): macro-F1 >= the
+    keyword rules' there, and recall of `recall_label` >= min_gold_recall.
+    """
 
     approved: bool
     min_test_macro_f1: float
     model_test_macro_f1: Optional[float]
     baseline_test_macro_f1: Optional[float]
     reasons: list[str]
+    model_gold_macro_f1: Optional[float] = None
+    rules_gold_macro_f1: Optional[float] = None
+    model_gold_recall: Optional[float] = None
+    min_gold_recall: Optional[float] = None  # None: the gate did not judge on human labels
+    recall_label: Optional[str] = None
 
 
 @dataclass
@@ -211,6 +234,10 @@ class TrainMetrics(Contract):
     gate: GateDecision
     approved: bool  # = gate.approved, kept at the top for readers that only want the verdict
     gate_threshold: float
+    # modeling.threshold.TriageThreshold.to_json() (also in config.json); None: labels are the argmax.
+    triage_threshold: Optional[dict] = None
+    label_issues: Optional[dict] = None  # modeling.label_issues summary of the train split
+    reviewed: Optional[dict] = None  # {"split", "rows", "model": report, "rules": report} on reviewed labels
     schema_version: int = 1
 
 
@@ -255,6 +282,7 @@ class ModelRef:
     sha256: str
     path: str
     labels: list[str]
+    triage_threshold: Optional[dict] = None  # the decision rule the labels were made with (None: argmax)
 
 
 @dataclass

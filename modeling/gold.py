@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import fsspec
+import numpy as np
 import pandas as pd
 import torch
 
@@ -27,6 +28,7 @@ from common.configfile import ConfigError, load_config
 from common.errors import UserError
 from modeling.config import GoldConfig
 from modeling.metrics import report
+from modeling.threshold import TriageThreshold, decide, read_threshold
 from preprocessing.labeling import RuleSet, load_rules
 from preprocessing.text import clean_text, model_text
 
@@ -36,16 +38,21 @@ class GoldSetError(UserError):
 
 
 @torch.no_grad()
-def predict_ids(model, tokenizer, texts: list[str], max_length_tokens: int, batch_size: int = 64) -> list[int]:
-    """Argmax class ids for model-ready texts, in order (padded per batch, like training)."""
+def predict_probs(model, tokenizer, texts: list[str], max_length_tokens: int, batch_size: int = 64) -> np.ndarray:
+    """Class probabilities [n, labels] (float32) for model-ready texts, in order (padded per batch, like training)."""
     model.eval()
     device = next(model.parameters()).device
-    out: list[int] = []
+    out = [np.zeros((0, model.config.num_labels), np.float32)]
     for start in range(0, len(texts), batch_size):
         enc = tokenizer(texts[start:start + batch_size], truncation=True, max_length=max_length_tokens,
                         padding=True, return_tensors="pt").to(device)
-        out.extend(model(**enc).logits.argmax(dim=-1).tolist())
-    return out
+        out.append(model(**enc).logits.float().softmax(dim=-1).cpu().numpy())
+    return np.concatenate(out)
+
+
+def predict_ids(model, tokenizer, texts: list[str], max_length_tokens: int, batch_size: int = 64) -> list[int]:
+    """Argmax class ids for model-ready texts, in order."""
+    return predict_probs(model, tokenizer, texts, max_length_tokens, batch_size).argmax(axis=1).tolist()
 
 
 def read_gold(path: str, cfg: GoldConfig, labels: list[str]) -> pd.DataFrame:
@@ -76,34 +83,52 @@ def score(predicted: list[str], gold: pd.DataFrame, cfg: GoldConfig, labels: lis
     return out
 
 
-def score_split(path: str, cfg: GoldConfig, labels: list[str], rules: RuleSet,
-                model=None, tokenizer=None, max_length_tokens: int = 128) -> dict:
-    """{"path", "rows", "rules": score, "model": score or None} for one gold file."""
+def score_split(path: str, cfg: GoldConfig, labels: list[str], rules: RuleSet, model=None, tokenizer=None,
+                max_length_tokens: int = 128, threshold: TriageThreshold | None = None) -> dict:
+    """{"path", "rows", "rules": score, "model": score or None} for one gold file.
+
+    The model's labels come from `modeling.threshold.decide`, as in production;
+    with a threshold, "model_argmax" holds the plain argmax's scores beside them.
+    """
     gold = read_gold(path, cfg, labels)
     texts = gold["text"].tolist()
     out = {"path": path, "rows": len(gold), "rules": score([rules.label(clean_text(t)) for t in texts], gold, cfg, labels),
            "model": None}
     if model is not None:
-        ids = predict_ids(model, tokenizer, [model_text(t) for t in texts], max_length_tokens)
-        out["model"] = score([labels[i] for i in ids], gold, cfg, labels)
+        probs = predict_probs(model, tokenizer, [model_text(t) for t in texts], max_length_tokens)
+        out["model"] = score([labels[i] for i in decide(probs, labels, threshold)], gold, cfg, labels)
+        if threshold is not None:
+            out["model_argmax"] = score([labels[i] for i in probs.argmax(axis=1)], gold, cfg, labels)
     return out
 
 
-def score_gold(cfg: GoldConfig, labels: list[str], rules: RuleSet | None = None,
-               model=None, tokenizer=None, max_length_tokens: int = 128) -> dict:
+def score_gold(cfg: GoldConfig, labels: list[str], rules: RuleSet | None = None, model=None, tokenizer=None,
+               max_length_tokens: int = 128, threshold: TriageThreshold | None = None) -> dict:
     """{split: score_split(...)} for each split `cfg` sets (dev, test); the rules default to `cfg.rules`."""
     rules = rules or load_rules(cfg.rules)
-    return {name: score_split(path, cfg, labels, rules, model, tokenizer, max_length_tokens)
+    return {name: score_split(path, cfg, labels, rules, model, tokenizer, max_length_tokens, threshold)
             for name, path in cfg.splits().items()}
 
 
-def gold_agreement(model, tokenizer, cfg: GoldConfig, labels: list[str], max_length_tokens: int) -> dict | None:
+def dev_probs(model, tokenizer, cfg: GoldConfig, labels: list[str], max_length_tokens: int):
+    """(gold label names, model probabilities) of the dev split, to choose a threshold on; None without dev."""
+    if not cfg.dev:
+        return None
+    gold = read_gold(cfg.dev, cfg, labels)
+    probs = predict_probs(model, tokenizer, [model_text(t) for t in gold["text"]], max_length_tokens)
+    return gold[cfg.label_column].str.strip().tolist(), probs
+
+
+def gold_agreement(model, tokenizer, cfg: GoldConfig, labels: list[str], max_length_tokens: int,
+                   threshold: TriageThreshold | None = None) -> dict | None:
     """Training's gold check: every split's scores, plus the headline split's overall reports on top.
 
     {"splits": {split: score_split}, "split", "path", "rows", "model": report, "rules": report}. The
-    headline is test (the locked split) when set, else dev; None when no split is set.
+    headline is test (the locked split) when set, else dev; None when no split is set. The model's
+    labels have `threshold` applied.
     """
-    splits = score_gold(cfg, labels, model=model, tokenizer=tokenizer, max_length_tokens=max_length_tokens)
+    splits = score_gold(cfg, labels, model=model, tokenizer=tokenizer, max_length_tokens=max_length_tokens,
+                        threshold=threshold)
     if not splits:
         return None
     name = "test" if "test" in splits else "dev"
@@ -112,18 +137,28 @@ def gold_agreement(model, tokenizer, cfg: GoldConfig, labels: list[str], max_len
             "rules": top["rules"]["overall"], "splits": splits}
 
 
-def table(scores: dict, positive: str) -> str:
-    """One text table: split x (overall, each language) x labeler."""
-    head = ("split", "lang", "rows", "labeler", "accuracy", "macro_f1", f"{positive}_recall", f"{positive}_precision")
-    rows = [head]
+LABELERS = ("rules", "model", "model_argmax")  # model: its threshold applied, as production labels
+
+
+def agreement_rows(scores: dict, positive: str) -> list[list]:
+    """[split, lang, rows, labeler, accuracy, macro_f1, positive recall, positive precision] per split,
+    language (overall first) and labeler: the rows of the CLI table, the model card and the report."""
+    rows = []
     for split, s in scores.items():
-        for who in ("rules", "model"):
-            if s[who] is None:
+        for who in LABELERS:
+            if s.get(who) is None:
                 continue
             for lang, rep in [("overall", s[who]["overall"]), *s[who]["by_lang"].items()]:
                 cls = rep["per_class"].get(positive, {})
-                rows.append((split, lang, str(rep["rows"]), who, *(_fmt(v) for v in (
-                    rep["accuracy"], rep["macro_f1"], cls.get("recall"), cls.get("precision")))))
+                rows.append([split, lang, rep["rows"], who, rep["accuracy"], rep["macro_f1"], cls.get("recall"),
+                             cls.get("precision")])
+    return rows
+
+
+def table(scores: dict, positive: str) -> str:
+    """One text table: split x (overall, each language) x labeler."""
+    head = ("split", "lang", "rows", "labeler", "accuracy", "macro_f1", f"{positive}_recall", f"{positive}_precision")
+    rows = [head] + [(*map(str, r[:4]), *(_fmt(v) for v in r[4:])) for r in agreement_rows(scores, positive)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
 
@@ -159,16 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_config(GoldConfig, None, args.overrides + ([f"rules={args.rules}"] if args.rules else []))
         rules = load_rules(cfg.rules)
-        model = tokenizer = None
+        model = tokenizer = threshold = None
         labels, max_length = rules.labels, 128
         if args.model:
             model, tokenizer, labels, max_length = load_model(args.model)
+            threshold = read_threshold(args.model)  # the model's own decision rule, as in production
             if sorted(labels) != sorted(rules.labels):
                 raise GoldSetError(f"--model labels {labels} differ from the rules' {rules.labels}; "
                                    "score them with rules of the same label set")
         if not cfg.splits():
             raise ConfigError("gold.dev and gold.test are both null; set at least one")
-        scores = score_gold(cfg, labels, rules, model, tokenizer, max_length)
+        scores = score_gold(cfg, labels, rules, model, tokenizer, max_length, threshold)
     except (UserError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

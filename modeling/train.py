@@ -33,7 +33,7 @@ def run(cfg: TrainConfig) -> dict:
 
     from modeling import model_source
     from modeling.cpu_threads import apply_torch_threads
-    from modeling.data import load_splits, resolve_layout, texts_and_labels, tokenize_splits
+    from modeling.data import DataError, load_splits, resolve_layout, texts_and_labels, tokenize_splits
     from modeling.kernels import shape_agnostic_attention
     from modeling.trainer import build_trainer, class_weights, resolve_resume, training_arguments
 
@@ -57,6 +57,9 @@ def run(cfg: TrainConfig) -> dict:
         splits, manifest = load_splits(cfg.data, layout)
         _check_splits(splits, cfg)
         labels = layout.labels
+        if cfg.threshold.enabled and cfg.threshold.label not in labels:  # before hours of training, not after
+            raise DataError(f"threshold.label '{cfg.threshold.label}' is not one of the run's labels {labels}; "
+                            "set threshold.label (or threshold.enabled=false)")
         if args.process_index == 0 and resume is None:
             shutil.rmtree(tiny_dir, ignore_errors=True)  # a fresh run trains a fresh vocabulary
         tokenizer, model = model_source.load(cfg.model, labels, lambda: texts_and_labels(splits["train"])[0], tiny_dir)
@@ -101,18 +104,31 @@ def _finish(cfg: TrainConfig, t: Trained, final_dir: str, work_dir: str, clock: 
     from modeling.baseline import run_baseline
     from modeling.data import texts_and_labels
     from modeling.gold import gold_agreement
+    from modeling.human_labels import choose_triage_threshold, reviewed_agreement
+    from modeling.label_issues import find_label_issues
     from modeling.metrics import flat
     from modeling.registry import register
+    from modeling.threshold import save_threshold
 
     train_texts, train_ids = texts_and_labels(t.splits["train"])
     test_texts, test_ids = texts_and_labels(t.splits["test"])
     baseline = run_baseline(train_texts, train_ids, test_texts, test_ids, t.labels, cfg.baseline.max_features, cfg.train.seed)
     clock.lap("baseline_s")
-    gold = gold_agreement(t.trainer.model, t.trainer.processing_class, cfg.gold, t.labels, cfg.model.max_length_tokens)
+    issues = find_label_issues(train_texts, train_ids, t.labels, cfg.label_issues, cfg.baseline.max_features, cfg.train.seed)
+    clock.lap("label_issues_s")
+    model, tokenizer, max_length = t.trainer.model, t.trainer.processing_class, cfg.model.max_length_tokens
+    rule = choose_triage_threshold(cfg, model, tokenizer, t.labels, t.splits)
+    gold = gold_agreement(model, tokenizer, cfg.gold, t.labels, max_length, rule)
+    reviewed = reviewed_agreement(model, tokenizer, t.labels, t.splits["test"], rule, max_length)
     clock.lap("gold_s")
-    decision = artifacts.gate(t.test, baseline["test"], cfg.gate.min_test_macro_f1)
+    decision = artifacts.gate(t.test, baseline["test"], cfg.gate.min_test_macro_f1,
+                              gold_test=gold and gold["splits"].get("test"), min_gold_recall=cfg.gate.min_gold_recall,
+                              recall_label=cfg.threshold.label, require_gold=cfg.gate.require_gold)
     metrics = TrainMetrics(labels=t.labels, validation=t.validation, test=t.test, baseline=baseline, gold=gold,
-                           gate=decision, approved=decision.approved, gate_threshold=cfg.gate.min_test_macro_f1)
+                           gate=decision, approved=decision.approved, gate_threshold=cfg.gate.min_test_macro_f1,
+                           triage_threshold=rule and rule.to_json(), label_issues=issues and issues.summary,
+                           reviewed=reviewed)
+    save_threshold(final_dir, rule)  # config.json: every predictor applies it (modeling/threshold.py)
     _tidy(final_dir, work_dir, cfg.train.keep_checkpoints)
     clock.lap("artifacts_s")
     manifest_out = _training_manifest(cfg, t, clock.total())
@@ -132,6 +148,8 @@ def _finish(cfg: TrainConfig, t: Trained, final_dir: str, work_dir: str, clock: 
         "gate": asdict(decision),
         "registry": entry,
         "gold": gold and {k: flat(gold[k]) for k in ("model", "rules")},
+        "triage_threshold": metrics.triage_threshold,
+        "label_issues": metrics.label_issues,
         "train": asdict(t.progress),
         "timings_s": manifest_out.timings_s,
     }
@@ -253,14 +271,27 @@ def main(argv: list[str] | None = None) -> int:
 def _report(r: dict) -> str:
     if "metrics" not in r:
         return f"rank {r.get('rank')} done"
-    test, base = r["metrics"]["test"] or {}, r["baseline"] or {}
+    test, base, gate = r["metrics"]["test"] or {}, r["baseline"] or {}, r["gate"]
+    gold, rule, issues = r.get("gold") or {}, r.get("triage_threshold"), r.get("label_issues")
+    label = (rule or {}).get("label") or gate.get("recall_label") or "critical"
     lines = [f"model: {r['output_dir']}",
-             f"  test macro-F1 {test.get('macro_f1')} (baseline {base.get('macro_f1')}), "
-             f"validation macro-F1 {(r['metrics']['validation'] or {}).get('macro_f1')}",
-             f"  approved: {r['approved']} {r['gate']['reasons'] or ''}",
+             f"  human labels (gold test, threshold applied): macro-F1 {_f(gold.get('model', {}).get('macro_f1'))} "
+             f"(rules {_f(gold.get('rules', {}).get('macro_f1'))}), {label} recall "
+             f"{_f(gold.get('model', {}).get(f'recall_{label}'))} precision {_f(gold.get('model', {}).get(f'precision_{label}'))}",
+             f"  threshold: " + (f"{label} iff P >= {rule['threshold']:.4f} ({rule['chosen_on']}, target recall "
+                                 f"{rule['target_recall']})" if rule else "none (argmax)"),
+             f"  agreement with the rules (test split): macro-F1 {_f(test.get('macro_f1'))} "
+             f"(baseline {_f(base.get('macro_f1'))}), validation {_f((r['metrics']['validation'] or {}).get('macro_f1'))}",
+             f"  likely label errors (cleanlab, train split): " + (", ".join(
+                 f"{k} {v['likely_errors']}/{v['rows']}" for k, v in issues["by_class"].items()) if issues else "not computed"),
+             f"  approved: {r['approved']}" + (f"; rejected because {'; '.join(gate['reasons'])}" if gate["reasons"] else ""),
              f"  registry: {r['registry']['path'] if r['registry'] else 'not registered'}",
              f"  timings {r['timings_s']}"]
     return "\n".join(lines)
+
+
+def _f(x) -> str:
+    return "-" if x is None else f"{x:.4f}"
 
 
 if __name__ == "__main__":

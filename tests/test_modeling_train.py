@@ -67,8 +67,9 @@ def test_gate_and_registry(tiny_result):
 
     result, tmp = tiny_result
     gate = result["gate"]
-    assert result["approved"] == (gate["model_test_macro_f1"] >= gate["min_test_macro_f1"]
-                                  and gate["model_test_macro_f1"] >= gate["baseline_test_macro_f1"])
+    weak = gate["model_test_macro_f1"] >= gate["min_test_macro_f1"] and gate["model_test_macro_f1"] >= gate["baseline_test_macro_f1"]
+    human = gate["model_gold_macro_f1"] >= gate["rules_gold_macro_f1"] and gate["model_gold_recall"] >= gate["min_gold_recall"]
+    assert result["approved"] == (weak and human)
     entry = result["registry"]
     assert entry["name"] == "support-triage-tiny" and entry["approved"] == result["approved"]
     assert resolve("registry:support-triage-tiny/v0001", str(tmp / "registry")).endswith("v0001")
@@ -76,6 +77,46 @@ def test_gate_and_registry(tiny_result):
     assert pointer.exists() == result["approved"]  # the pointer moves only for an approved model
     assert not list((tmp / "registry").rglob("checkpoint-*"))
     assert set(result) >= {"output_dir", "metrics", "baseline", "approved", "registry", "gold", "timings_s"}
+
+
+def test_a_rejected_model_says_why_in_metrics_json_the_cli_summary_and_the_report(tiny_result):
+    import html
+
+    from common.contracts import TrainMetrics
+    from modeling.train import _report
+    from pipeline.config import PipelineConfig
+    from pipeline.report import build_report
+
+    result, _ = tiny_result
+    out = Path(result["output_dir"])
+    metrics = TrainMetrics.read(str(out / "metrics.json"))
+    g = metrics.gate
+    # A random-init model after 8 steps loses to the keyword rules on the hand-labeled test split.
+    assert not metrics.approved and g.model_gold_macro_f1 < g.rules_gold_macro_f1
+    assert (f"gold test macro-F1 {g.model_gold_macro_f1:.4f} < the keyword rules' {g.rules_gold_macro_f1:.4f} "
+            "(human labels)") in g.reasons
+    assert g.reasons == result["gate"]["reasons"]
+    assert f"approved: False; rejected because {'; '.join(g.reasons)}" in _report(result)
+    page = build_report(PipelineConfig(), {"train": {"output_dir": str(out)}})
+    assert html.escape("; ".join(g.reasons)) in page
+
+
+def test_threshold_is_chosen_on_gold_dev_saved_in_config_json_and_applied_to_gold_scores(tiny_result):
+    from common.contracts import TrainMetrics
+    from modeling.threshold import read_threshold
+
+    out = tiny_result[0]["output_dir"]
+    metrics = TrainMetrics.read(f"{out}/metrics.json")
+    rule = read_threshold(out)
+    assert rule.to_json() == metrics.triage_threshold and rule.chosen_on == "gold_dev" and rule.rows == 350
+    dev = metrics.gold["splits"]["dev"]
+    # The chosen threshold reaches the target recall of critical on dev, the split it was chosen on.
+    assert dev["model"]["overall"]["per_class"]["critical"]["recall"] == pytest.approx(rule.recall, abs=5e-5)
+    assert rule.recall >= rule.target_recall
+    assert metrics.gate.model_gold_recall == metrics.gold["splits"]["test"]["model"]["overall"]["per_class"]["critical"]["recall"]
+    issues = metrics.label_issues
+    assert issues["rows"] == sum(c["rows"] for c in issues["by_class"].values()) == metrics.baseline["train_rows"]
+    assert issues["likely_errors"] == sum(c["likely_errors"] for c in issues["by_class"].values())
 
 
 def test_reloaded_model_predicts_label_names(tiny_result):
