@@ -27,8 +27,10 @@ import random
 import time
 from pathlib import Path
 
+from . import synth_company
 from . import synth_text as st
 
+INTENT_COLUMNS = ["tweet_id", "lang", "category", "intent_label"]
 COLUMNS = ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id"]
 MALFORMED_KINDS = ("bad_quoting", "wrong_column_count", "bad_inbound", "bad_created_at",
                    "empty_text", "invalid_utf8", "huge_text", "duplicate_id")
@@ -47,12 +49,17 @@ def format_created_at(ts: int) -> str:
 
 
 class _Threads:
-    """Produces threads as lists of nodes; a node is (parent_index, author, inbound, ts, text, urgent)."""
+    """Produces threads as lists of nodes: (parent_index, author, inbound, ts, text, urgent, intent).
+
+    `intent` is None for company rows and "lang/category" for customer rows: the
+    class each message was written for, which never reaches the CSV (the ETL
+    labels with its rules) but can go to a sidecar (`generate(intents=...)`).
+    """
 
     def __init__(self, rng: random.Random, spanish_fraction: float):
         self.rng = rng
         self.spanish_fraction = spanish_fraction
-        self.banks = st.build_banks(rng)
+        self.voices = st.Voices(rng)
         self.ts = _START_TS
         self.next_customer = 115712
         self.recent_customers: list[str] = []
@@ -70,84 +77,49 @@ class _Threads:
             self.recent_customers[self.next_customer % 500] = cid
         return cid
 
-    def _customer_text(self, lang: str, urgent: bool, company: str) -> str:
-        rng = self.rng
-        key = (lang, urgent)
-        core = rng.choice(self.banks["core"][key])
-        if rng.random() < 0.3:
-            core = core[0].upper() + core[1:]
-        opener, closer = rng.choice(st.OPENERS[key]), rng.choice(st.CLOSERS[key])
-        if closer and rng.random() < 0.04:
-            body = opener + core + "\n" + closer.lstrip(" ,")  # a few multi-line (quoted) fields
-        else:
-            body = opener + core + closer
-        if urgent and rng.random() < 0.04:
-            body = body.upper()  # shouting
-        r = rng.random()
-        if r < 0.85:
-            text = f"@{company} {body}"
-        elif r < 0.93:
-            text = f"{body} @{company}"
-        else:
-            text = f"@{company} @{rng.choice(self.recent_customers)} {body}"
-        if rng.random() < 0.12:
-            text += " " + rng.choice(self.banks["urls"])
-        return text
-
-    def _reply_text(self, lang: str, urgent: bool, customer: str) -> str:
-        rng = self.rng
-        reply = rng.choice(st.REPLIES[(lang, urgent)])
-        text = f"@{customer} {reply}"
-        if reply.endswith(":") or rng.random() < 0.2:  # "...here:" replies always carry their link
-            text += " " + rng.choice(self.banks["urls"])
-        sig = rng.choice(st.SIGNATURES)
-        if sig:
-            text += ("\n" if rng.random() < 0.05 else " ") + sig  # agent initials, sometimes on their own line
-        return text
-
     def thread(self) -> list[tuple]:
         """One conversation; parents always precede children so any prefix is self-consistent."""
-        rng = self.rng
+        rng, voices = self.rng, self.voices
         lang = "es" if rng.random() < self.spanish_fraction else "en"
-        company = rng.choice(st.COMPANIES[lang])
+        company = rng.choice(synth_company.COMPANIES[lang])
         customer = self._customer()
         urgent = rng.random() < 0.31
         self.ts += int(rng.random() * 30) + 1
         ts = self.ts
         nodes: list[tuple] = []
         if rng.random() < 0.05:  # customer answers a company broadcast tweet
-            text = rng.choice(self.banks["broadcast"][lang])
-            nodes.append((-1, company, False, ts - int(rng.random() * 86400), text, False))
+            nodes.append((-1, company, False, ts - int(rng.random() * 86400), voices.broadcast(lang), False, None))
         first = len(nodes)
-        nodes.append((first - 1, customer, True, ts, self._customer_text(lang, urgent, company), urgent))
+        body, category = voices.customer(lang, urgent)
+        text = voices.address(company, body, self.recent_customers)
+        nodes.append((first - 1, customer, True, ts, text, urgent, f"{lang}/{category}"))
         if rng.random() < 0.08:
             return nodes  # unanswered
         ts += 60 + int(rng.random() * 7200)
         reply = len(nodes)
-        nodes.append((first, company, False, ts, self._reply_text(lang, urgent, customer), False))
+        nodes.append((first, company, False, ts, voices.reply(lang, urgent, customer), False, None))
         if rng.random() < 0.05:  # a second agent also answers -> "id1,id2" in response_tweet_id
-            nodes.append((first, company, False, ts + 97, self._reply_text(lang, urgent, customer), False))
+            nodes.append((first, company, False, ts + 97, voices.reply(lang, urgent, customer), False, None))
         if urgent and rng.random() < 0.1:
             other = self._customer()
-            text = f"@{company} @{customer} {rng.choice(self.banks['me_too'][lang])}"
-            nodes.append((first, other, True, ts + 300, text, True))
+            text = f"@{company} @{customer} {voices.me_too(lang)}"
+            nodes.append((first, other, True, ts + 300, text, True, f"{lang}/me_too"))
         self._follow_up(nodes, reply, lang, urgent, company, customer, ts)
         return nodes
 
     def _follow_up(self, nodes, reply, lang, urgent, company, customer, ts) -> None:
-        rng = self.rng
-        if rng.random() >= 0.35:
+        rng, voices = self.rng, self.voices
+        if rng.random() >= 0.25:
             return
         still_urgent = urgent and rng.random() < 0.6  # urgent threads often end in a thank-you
         ts += 30 + int(rng.random() * 3600)
-        text = f"@{company} {rng.choice(st.FOLLOWUPS[(lang, still_urgent)])}"
-        if still_urgent and rng.random() < 0.3:
-            text += rng.choice(st.CLOSERS[(lang, True)])
+        text = f"@{company} {voices.follow_up(lang, still_urgent)}"
         follow = len(nodes)
-        nodes.append((reply, customer, True, ts, text, still_urgent))
+        tag = f"{lang}/follow_up_{'open' if still_urgent else 'closed'}"
+        nodes.append((reply, customer, True, ts, text, still_urgent, tag))
         if rng.random() < 0.6:
             ts += 60 + int(rng.random() * 1800)
-            nodes.append((follow, company, False, ts, self._reply_text(lang, still_urgent, customer), False))
+            nodes.append((follow, company, False, ts, voices.reply(lang, still_urgent, customer), False, None))
 
 
 def _corrupt(kind: str, row: list[str], prev_id: str, writer, buf: io.StringIO) -> None:
@@ -189,7 +161,7 @@ def _thread_rows(nodes: list[tuple], first_id: int) -> list[list[str]]:
             children[node[0]].append(ids[i])
     return [[ids[i], author, "True" if inbound else "False", format_created_at(ts), text,
              ",".join(children[i]), ids[parent] if parent >= 0 else ""]
-            for i, (parent, author, inbound, ts, text, _urgent) in enumerate(nodes)]
+            for i, (parent, author, inbound, ts, text, _urgent, _intent) in enumerate(nodes)]
 
 
 def _flush(buf: io.StringIO, fh) -> None:
@@ -220,8 +192,12 @@ def _validate(rows: int, malformed_fraction: float, spanish_fraction: float) -> 
 
 
 def generate(rows: int, seed: int, output: str | Path, malformed_fraction: float = 0.0,
-             spanish_fraction: float = 0.3) -> dict:
-    """Write header + `rows` CSV records to `output`; return counts of what was written."""
+             spanish_fraction: float = 0.3, intents: str | Path | None = None) -> dict:
+    """Write header + `rows` CSV records to `output`; return counts of what was written.
+
+    `intents`: also write, for each customer row, the class its text was written for
+    (INTENT_COLUMNS), so rules and models can be measured against it.
+    """
     _validate(rows, malformed_fraction, spanish_fraction)
     rng = random.Random(seed)
     threads = _Threads(rng, spanish_fraction)
@@ -232,6 +208,10 @@ def generate(rows: int, seed: int, output: str | Path, malformed_fraction: float
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     writer.writerow(COLUMNS)
+    intent_fh = open(intents, "w", newline="", encoding="utf-8") if intents else None
+    intent_writer = csv.writer(intent_fh, lineterminator="\n") if intent_fh else None
+    if intent_writer:
+        intent_writer.writerow(INTENT_COLUMNS)
     next_id, prev_id = 1, ""
     with open(output, "wb") as fh:  # binary: we encode ourselves so invalid bytes are possible
         while stats["records"] < rows:
@@ -246,6 +226,9 @@ def generate(rows: int, seed: int, output: str | Path, malformed_fraction: float
                     next_bad = next(schedule, (-1, None))
                 else:
                     writer.writerow(row)
+                if intent_writer and node[6]:
+                    lang, category = node[6].split("/")
+                    intent_writer.writerow([row[0], lang, category, "critical" if node[5] else "non_critical"])
                 stats["customer_rows" if node[2] else "company_rows"] += 1
                 stats["urgent_customer_rows"] += node[5]
                 stats["records"] += 1
@@ -254,6 +237,8 @@ def generate(rows: int, seed: int, output: str | Path, malformed_fraction: float
             if buf.tell() > 1 << 20:  # flush in ~1 MB chunks: few large writes are fastest
                 _flush(buf, fh)
         _flush(buf, fh)
+    if intent_fh:
+        intent_fh.close()
     return stats
 
 
@@ -264,8 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", required=True, help="CSV path to write")
     p.add_argument("--malformed-fraction", type=float, default=0.0, help="share of corrupted rows, 0..1")
     p.add_argument("--spanish-fraction", type=float, default=0.3, help="share of Spanish threads, 0..1")
+    p.add_argument("--intents", help="also write each customer row's intended class to this CSV")
     a = p.parse_args(argv)
-    stats = generate(a.rows, a.seed, a.output, a.malformed_fraction, a.spanish_fraction)
+    stats = generate(a.rows, a.seed, a.output, a.malformed_fraction, a.spanish_fraction, a.intents)
     print(json.dumps(stats, sort_keys=True))
     return 0
 
