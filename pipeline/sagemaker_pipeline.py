@@ -201,37 +201,36 @@ def gate_conditions(evaluate, evaluation, threshold) -> tuple[list, object]:
     return conditions, Join(on=" ", values=message)
 
 
-def build(cfg: WeeklyPipelineConfig, sm: SageMakerConfig, session, role: str, code: StagedCode, threshold: float):
-    """The Pipeline object; `session` is a PipelineSession (real, or a dry run's)."""
+def _model_input(train):
+    from sagemaker.processing import ProcessingInput
+
+    return ProcessingInput(source=train.properties.ModelArtifacts.S3ModelArtifacts, destination=f"{IN}/model",
+                           input_name="model")
+
+
+def evaluate_step(cfg: WeeklyPipelineConfig, train, ctx: dict):
+    """(the step, its PropertyFile evaluation.json)."""
+    from sagemaker.workflow.properties import PropertyFile
+
+    evaluation = PropertyFile(name="Evaluation", output_name="evaluate", path="evaluation.json")
+    step = script_step("Evaluate", ["evaluate", "--model", f"{IN}/model", "--output", EVALUATION_DIR],
+                       [_model_input(train)], EVALUATION_DIR, cfg, ctx, property_files=[evaluation])
+    return step, evaluation
+
+
+def model_steps(cfg: WeeklyPipelineConfig, sm: SageMakerConfig, train, evaluate, ctx: dict):
+    """(RegisterModel, CreateModel): one model, with the project's handler as its code/."""
     from sagemaker.huggingface import HuggingFaceModel
     from sagemaker.model_metrics import MetricsSource, ModelMetrics
-    from sagemaker.processing import ProcessingInput
-    from sagemaker.transformer import Transformer
-    from sagemaker.workflow.condition_step import ConditionStep
-    from sagemaker.workflow.fail_step import FailStep
     from sagemaker.workflow.functions import Join
     from sagemaker.workflow.model_step import ModelStep
-    from sagemaker.workflow.pipeline import Pipeline
-    from sagemaker.workflow.properties import PropertyFile
-    from sagemaker.workflow.steps import TransformStep
 
-    params = parameters(cfg, sm, threshold)
-    ctx = {"role": role, "session": session, "params": params, "images": images(cfg, sm), "code": code,
-           "tags": [{"Key": k, "Value": str(v)} for k, v in sm.tags.items()] or None}
-    etl_train = etl_step("EtlTrain", params["RawTrainPrefix"], cfg, ctx, transform_input=False)
-    etl_batch = etl_step("EtlNewBatch", params["NewBatchPrefix"], cfg, ctx, transform_input=True)
-    train = training_step(cfg, sm, etl_train, ctx)
-    model_data = train.properties.ModelArtifacts.S3ModelArtifacts
-    model_input = ProcessingInput(source=model_data, destination=f"{IN}/model", input_name="model")
-    evaluation = PropertyFile(name="Evaluation", output_name="evaluate", path="evaluation.json")
-    evaluate = script_step("Evaluate", ["evaluate", "--model", f"{IN}/model", "--output", EVALUATION_DIR],
-                           [model_input], EVALUATION_DIR, cfg, ctx, property_files=[evaluation])
-
-    model = HuggingFaceModel(model_data=model_data, role=role, image_uri=ctx["images"]["transform"],
-                             transformers_version=sm.inference_transformers_version,
+    params = ctx["params"]
+    model = HuggingFaceModel(model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=ctx["role"],
+                             image_uri=ctx["images"]["transform"], transformers_version=sm.inference_transformers_version,
                              pytorch_version=sm.inference_pytorch_version, py_version=sm.inference_py_version,
-                             entry_point="inference.py", source_dir=code.handler,
-                             env={"HF_TASK": "text-classification"}, sagemaker_session=session)
+                             entry_point="inference.py", source_dir=ctx["code"].handler,
+                             env={"HF_TASK": "text-classification"}, sagemaker_session=ctx["session"])
     metrics = ModelMetrics(model_statistics=MetricsSource(
         s3_uri=Join(on="/", values=[output_uri(evaluate, "evaluate"), "evaluation.json"]), content_type="application/json"))
     register = ModelStep("RegisterModel", step_args=model.register(
@@ -239,24 +238,48 @@ def build(cfg: WeeklyPipelineConfig, sm: SageMakerConfig, session, role: str, co
         model_package_group_name=cfg.model_package_group, approval_status=params["ModelApprovalStatus"],
         model_metrics=metrics, description=f"{cfg.name}: gated on {GATE_THRESHOLD} and the TF-IDF baseline"))
     create = ModelStep("CreateModel", step_args=model.create(instance_type=params["TransformInstanceType"]))
-    t = sm.transform
-    transformer = Transformer(model_name=create.properties.ModelName, instance_type=params["TransformInstanceType"],
+    return register, create
+
+
+def batch_steps(cfg: WeeklyPipelineConfig, sm: SageMakerConfig, train, create, etl_batch, ctx: dict):
+    """(Transform, Drift): the new batch through the handler, then the PSI summary of what came out."""
+    from sagemaker.processing import ProcessingInput
+    from sagemaker.transformer import Transformer
+    from sagemaker.workflow.steps import TransformStep
+
+    t, batch = sm.transform, output_uri(etl_batch, "transform_input")
+    transformer = Transformer(model_name=create.properties.ModelName, instance_type=ctx["params"]["TransformInstanceType"],
                               instance_count=t.instance_count, strategy="MultiRecord", assemble_with="Line",
                               accept="application/jsonlines", max_payload=t.max_payload_mb,
                               max_concurrent_transforms=t.max_concurrent_transforms,
                               output_path=_execution_path(cfg, "Transform"), base_transform_job_name=f"{cfg.name}-transform",
-                              sagemaker_session=session)
+                              sagemaker_session=ctx["session"])
     transform = TransformStep("Transform", step_args=transformer.transform(
-        data=output_uri(etl_batch, "transform_input"), content_type="application/jsonlines", split_type="Line"))
-    drift = script_step("Drift", [
-        "drift", "--model", f"{IN}/model", "--predictions", f"{IN}/predictions", "--batch", f"{IN}/batch",
-        "--threshold", str(cfg.drift_threshold), "--output", DRIFT_DIR], [
-        model_input,
-        ProcessingInput(source=transform.properties.TransformOutput.S3OutputPath, destination=f"{IN}/predictions",
-                        input_name="predictions"),
-        ProcessingInput(source=output_uri(etl_batch, "transform_input"), destination=f"{IN}/batch", input_name="batch")],
-        DRIFT_DIR, cfg, ctx)
+        data=batch, content_type="application/jsonlines", split_type="Line"))
+    command = ["drift", "--model", f"{IN}/model", "--predictions", f"{IN}/predictions", "--batch", f"{IN}/batch",
+               "--threshold", str(cfg.drift_threshold), "--output", DRIFT_DIR]
+    inputs = [_model_input(train),
+              ProcessingInput(source=transform.properties.TransformOutput.S3OutputPath, destination=f"{IN}/predictions",
+                              input_name="predictions"),
+              ProcessingInput(source=batch, destination=f"{IN}/batch", input_name="batch")]
+    return transform, script_step("Drift", command, inputs, DRIFT_DIR, cfg, ctx)
 
+
+def build(cfg: WeeklyPipelineConfig, sm: SageMakerConfig, session, role: str, code: StagedCode, threshold: float):
+    """The Pipeline object; `session` is a PipelineSession (real, or a dry run's)."""
+    from sagemaker.workflow.condition_step import ConditionStep
+    from sagemaker.workflow.fail_step import FailStep
+    from sagemaker.workflow.pipeline import Pipeline
+
+    params = parameters(cfg, sm, threshold)
+    ctx = {"role": role, "session": session, "params": params, "images": images(cfg, sm), "code": code,
+           "tags": [{"Key": k, "Value": str(v)} for k, v in sm.tags.items()] or None}
+    etl_train = etl_step("EtlTrain", params["RawTrainPrefix"], cfg, ctx, transform_input=False)
+    etl_batch = etl_step("EtlNewBatch", params["NewBatchPrefix"], cfg, ctx, transform_input=True)
+    train = training_step(cfg, sm, etl_train, ctx)
+    evaluate, evaluation = evaluate_step(cfg, train, ctx)
+    register, create = model_steps(cfg, sm, train, evaluate, ctx)
+    transform, drift = batch_steps(cfg, sm, train, create, etl_batch, ctx)
     conditions, failure = gate_conditions(evaluate, evaluation, params[GATE_THRESHOLD])
     gate = ConditionStep("Gate", conditions=conditions, if_steps=[register, create, transform, drift],
                          else_steps=[FailStep("GateFailed", error_message=failure)])
