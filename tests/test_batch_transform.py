@@ -1,6 +1,7 @@
 """SageMaker Batch Transform: the model.tar.gz layout, safe extraction, and the handler driven as the toolkit does."""
 from __future__ import annotations
 
+import csv
 import io
 import json
 import subprocess
@@ -108,3 +109,18 @@ def test_handler_in_process_rejects_unknown_types(tiny_model_dir):
     model = h.model_fn(str(tiny_model_dir))
     body = h.output_fn(h.predict_fn(data, model), "application/json")
     assert json.loads(body)[0]["label"] in model.labels
+
+
+def test_handler_keeps_string_ids_exactly(tiny_model_dir):
+    from inference import sagemaker_handler as h
+
+    ids = ["INC-0001", "3f2b8c1e-9d4a-4f6e-8b7a-1c2d3e4f5a6b", "0042", "título-7", "ticket 42"]
+    model = h.model_fn(str(tiny_model_dir))
+    body = "".join(json.dumps({"id": i, "text": "my card was charged twice"}, ensure_ascii=False) + "\n" for i in ids)
+    body += '{"id": 1.50, "text": "a number id"}\n'
+    pred = h.predict_fn(h.input_fn(body.encode(), "application/jsonlines"), model)
+    assert [json.loads(line)["id"] for line in h.output_fn(pred, "application/jsonlines").splitlines()] == ids + ["1.50"]
+    assert [r["id"] for r in json.loads(h.output_fn(pred, "application/json"))] == ids + ["1.50"]
+    csv_body = "".join(f'{i},"hello, help"\n' for i in ids)
+    rows = h.output_fn(h.predict_fn(h.input_fn(csv_body.encode(), "text/csv"), model), "text/csv")
+    assert [row[0] for row in csv.reader(io.StringIO(rows))] == ids
