@@ -36,7 +36,8 @@ VENDORED = ["common/__init__.py", "common/configfile.py", "common/contracts.py",
             "inference/__init__.py", "inference/backends.py", "inference/config.py", "inference/encoding.py",
             "inference/intake.py", "inference/predictor.py", "inference/sagemaker_handler.py", "inference/seen_ids.py",
             "inference/sources.py",
-            "modeling/__init__.py", "modeling/kernels.py", "modeling/registry.py",
+            "modeling/__init__.py", "modeling/kernels.py", "modeling/registry.py", "modeling/threshold.py",
+            "modeling/cpu_threads.py",
             "preprocessing/__init__.py", "preprocessing/rowchecks.py", "preprocessing/schema.py", "preprocessing/text.py"]
 # The Hugging Face inference DLC ships torch, transformers, tokenizers and numpy.
 REQUIREMENTS = "pyarrow>=15\nfsspec>=2024.2\npyyaml>=6\n"

@@ -170,7 +170,7 @@ def _score_all(cfg, source, predictor, out, run_id, bins, finished, seen) -> int
 def _write(out, ready: Ready, preds, predictor: Predictor, run_id: str, bins, seconds: float) -> None:
     it, info = ready.intake, predictor.info
     flags = add_flag(it.flags, preds.truncated, "truncated")
-    table = prediction_table(it.ids, preds.probs, preds.n_tokens, flags, predictor.labels,
+    table = prediction_table(it.ids, preds.probs, preds.label_ids, preds.n_tokens, flags, predictor.labels,
                              (info.name, info.version, info.sha256), run_id, it.split)
     lengths = np.fromiter(map(len, it.texts), np.int64, len(it.texts))
     reasons = it.quarantine.column("reason").to_pylist()
@@ -212,7 +212,8 @@ def _summary(cfg: PredictConfig, source: Source, predictor: Predictor, out: Outp
     info = predictor.info
     return PredictSummary(
         run_id=p.run_id, created_at=datetime.now(timezone.utc).isoformat(),
-        model=ModelRef(info.name, info.version, info.sha256, cfg.model, predictor.labels),
+        model=ModelRef(info.name, info.version, info.sha256, cfg.model, predictor.labels,
+                       predictor.threshold and predictor.threshold.to_json()),
         input={"path": cfg.input, "kind": source.kind, "files": len(source.files)},
         output={"path": cfg.output, "format": out.format, "shards": len(shards)},
         counts=PredictCounts(**total, quarantined_by_reason=merged["quarantined_by_reason"]),

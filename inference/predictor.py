@@ -1,7 +1,7 @@
 """Load a classifier once, then score texts: the one predictor the CLI, SageMaker handler and Spark share.
 
     p = Predictor.load("runs/model", device="auto", precision="auto", batch_tokens=4096)
-    out = p.predict(["my card was charged twice", "thanks!"])   # out.probs, p.labels[out.label_ids]
+    out = p.predict(["my card was charged twice", "thanks!"])   # out.probs, p.labels[out.label_ids], out.scores
 
 Speed comes from `inference.encoding` (Rust tokenization into flat arrays,
 length-sorted batches under a token budget) plus, here: `inference_mode`,
@@ -26,6 +26,7 @@ from inference.encoding import Encoded, TextEncoder, pad_batch, token_batches
 from modeling import registry
 from modeling.cpu_threads import apply_torch_threads
 from modeling.kernels import cpu_has_native_bf16
+from modeling.threshold import decide, read_threshold
 
 DEFAULT_MAX_LENGTH = 512
 
@@ -35,10 +36,12 @@ class Predictions:
     probs: np.ndarray  # float32 [n, n_labels], rows in input order
     n_tokens: np.ndarray  # int32 [n], after truncation
     truncated: np.ndarray  # bool [n]
+    label_ids: np.ndarray  # int [n]: modeling.threshold.decide with the model's saved threshold (argmax without one)
 
     @property
-    def label_ids(self) -> np.ndarray:
-        return self.probs.argmax(axis=1)
+    def scores(self) -> np.ndarray:
+        """Probability of each row's output label (the `score` column everywhere)."""
+        return self.probs[np.arange(len(self.probs)), self.label_ids]
 
 
 @dataclass
@@ -119,6 +122,9 @@ class Predictor:
         self.pad_multiple = pad_multiple or (8 if device == "cuda" else 1)
         id2label = model_labels(info.path)
         self.labels = [id2label[i] for i in range(len(id2label))]
+        # The decision rule training chose on human labels (config.json): the CLI, the
+        # SageMaker handler and the Spark predictor all label through this one Predictor.
+        self.threshold = read_threshold(info.path)
         self.encoder = TextEncoder(tokenizer, max_length, workers=tokenizer_workers)
 
     @classmethod
@@ -160,7 +166,7 @@ class Predictor:
             # One host sync for the whole call: GPU batches queue up back to back.
             for rows, part in zip(batches, self.model.to_numpy(parts)):
                 probs[rows] = part
-        return Predictions(probs, enc.lengths.copy(), enc.truncated.copy())
+        return Predictions(probs, enc.lengths.copy(), enc.truncated.copy(), decide(probs, self.labels, self.threshold))
 
     def close(self) -> None:
         self.encoder.close()

@@ -111,14 +111,15 @@ def predict_fn(data: dict, model: Predictor, context=None) -> dict:
     preds = model.predict(texts)
     flags = add_flag(text_flags(raw, texts, np.zeros(len(raw), bool)), preds.truncated, "truncated")
     rows = []
-    for rec, p, fl in zip(data["records"], preds.probs, flags):
-        k = int(p.argmax())
+    for rec, p, k, fl in zip(data["records"], preds.probs, preds.label_ids, flags):
+        k = int(k)  # the model's threshold applied, as in the CLI and Spark (modeling/threshold.py)
         row = {"id": rec["id"]} if rec["id"] is not None else {}
         row.update({"label": model.labels[k], "score": float(p[k]),
                     **{f"prob_{name}": float(p[j]) for j, name in enumerate(model.labels)}, "text_flags": fl})
         rows.append(row)
     return {"rows": rows, "labels": model.labels, "content_type": data["content_type"],
-            "model": {"name": model.info.name, "version": model.info.version, "sha256": model.info.sha256}}
+            "model": {"name": model.info.name, "version": model.info.version, "sha256": model.info.sha256,
+                      "triage_threshold": model.threshold and model.threshold.to_json()}}
 
 
 def output_fn(prediction: dict, accept: str | None, context=None) -> str:

@@ -155,14 +155,16 @@ def prediction_schema(labels: list[str], with_split: bool) -> pa.Schema:
     return pa.schema(fields)
 
 
-def prediction_table(ids, probs: np.ndarray, n_tokens: np.ndarray, flags, labels: list[str],
+def prediction_table(ids, probs: np.ndarray, label_ids: np.ndarray, n_tokens: np.ndarray, flags, labels: list[str],
                      model: tuple[str, str, str], run_id: str, split=None) -> pa.Table:
-    """One row per id (a string, exactly as the input gave it): label = argmax, score = its
-    probability, one prob_<label> column per class."""
+    """One row per id (a string, exactly as the input gave it): label = the predictor's decision
+    (`Predictions.label_ids`: the model's threshold applied), score = that label's probability,
+    one prob_<label> column per class."""
     n = len(ids)
+    label_ids = np.asarray(label_ids, dtype=np.int64)
     cols = {"id": ids.cast(pa.string()) if isinstance(ids, (pa.Array, pa.ChunkedArray)) else pa.array(ids, pa.string()),
-            "label": pa.array(np.asarray(labels, object)[probs.argmax(axis=1)] if n else [], pa.string()),
-            "score": pa.array(probs.max(axis=1) if n else [], pa.float32())}
+            "label": pa.array(np.asarray(labels, object)[label_ids] if n else [], pa.string()),
+            "score": pa.array(probs[np.arange(n), label_ids] if n else [], pa.float32())}
     cols.update({f"prob_{name}": pa.array(probs[:, k], pa.float32()) for k, name in enumerate(labels)})
     cols.update({"text_flags": pa.array(flags, pa.string()), "n_tokens": pa.array(n_tokens, pa.int32())})
     if split is not None:

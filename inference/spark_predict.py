@@ -43,6 +43,7 @@ from inference.predictor import ModelInfo, Predictor, local_model_dir, model_lab
 from inference.sinks import prediction_schema, prediction_table
 from inference.spark_intake import read_checked
 from modeling import registry
+from modeling.threshold import read_threshold
 
 _PREDICTORS: dict["EngineSettings", Predictor] = {}
 
@@ -140,7 +141,8 @@ def _summary(spark, cfg: PredictConfig, info: ModelInfo, scoring: Scoring, data:
     e = scoring.engine
     return PredictSummary(
         run_id=scoring.run_id, created_at=datetime.now(timezone.utc).isoformat(),
-        model=ModelRef(info.name, info.version, info.sha256, cfg.model, list(scoring.labels)),
+        model=ModelRef(info.name, info.version, info.sha256, cfg.model, list(scoring.labels),
+                       (rule := read_threshold(info.path)) and rule.to_json()),
         input={"path": cfg.input, "kind": data.kind, "files": data.files},
         output={"path": cfg.output, "format": "parquet", "shards": len(fs.glob(f"{root}/predictions/*.parquet"))},
         counts=PredictCounts(rows_in=predicted + data.skipped_company + quarantined, predicted=predicted,
@@ -181,8 +183,8 @@ def _scorer(scoring: Scoring):
             preds = predictor.predict(texts)
             flags = add_flag(text_flags(raw, texts, replaced_bytes(raw)), preds.truncated, "truncated")
             split = pdf["split"].to_numpy(dtype=object) if "split" in pdf.columns else None
-            table = prediction_table(pa.array(pdf["id"].tolist(), pa.string()), preds.probs, preds.n_tokens, flags,
-                                     labels, scoring.model, scoring.run_id, split)
+            table = prediction_table(pa.array(pdf["id"].tolist(), pa.string()), preds.probs, preds.label_ids,
+                                     preds.n_tokens, flags, labels, scoring.model, scoring.run_id, split)
             yield table.to_pandas()
 
     return score
