@@ -32,8 +32,12 @@ from dataclasses import dataclass, field
 from preprocessing.rulefile import Category, Context, LabelClass, load_rules  # noqa: F401  (the public API)
 from preprocessing.text import clean_text  # noqa: F401  (callers label clean_text(raw))
 
-HITS_COLUMN = "_rule_hits"
+MASK_COLUMN = "_rule_mask"
 """Scratch column the ETL keeps between the scan and the label (and the category counts)."""
+URGENT = "urgent"
+"""The urgent signals' group name in the rule mask."""
+MAX_GROUPS = 63
+"""Categories, contexts and the urgent signals each take one bit of a 64-bit mask."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,26 @@ class RuleSet:
         kinds.update({k: ("keyword", cat) for cls in self.classes for cat in cls.categories for k in cat.keywords})
         object.__setattr__(self, "_kinds", kinds)
 
+    def groups(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(name, phrases) of every group that has a bit in the rule mask, bit 0 first:
+        the categories in class order, then the contexts, then the urgent signals."""
+        out = [(c.name, c.keywords) for c in self.categories] + [(c.name, c.phrases) for c in self.contexts]
+        return out + ([(URGENT, self.urgent_signals)] if self.urgent_signals else [])
+
+    def bits(self, names) -> int:
+        """The mask bits of the named groups."""
+        names = set(names)
+        return sum(1 << i for i, (name, _) in enumerate(self.groups()) if name in names)
+
+    def mask(self, clean: str) -> int:
+        """Python twin of `spark_rule_mask`: one bit per group that has a phrase in `clean`."""
+        found = {self._group_of(h) for h in self.hits(clean)}
+        return self.bits(found - {None})
+
+    def _group_of(self, phrase: str) -> str | None:
+        kind, info = self._kinds[phrase]
+        return URGENT if kind == "urgent" else (info.name if info is not None else None)
+
     @property
     def labels(self) -> list[str]:
         """All label names, in a stable order: the classes, then the default."""
@@ -78,6 +102,16 @@ class RuleSet:
     def scan_pattern(self) -> str | None:
         """The one alternation of every rule phrase, over a text padded with a space on each side."""
         return _alternation(tuple(self._kinds))
+
+    def anchor_pattern(self) -> str | None:
+        """Matches every text in which some keyword can fire (and a few more): a cheap first test.
+
+        Each keyword's anchor is its longest word, so a text without any anchor
+        holds no keyword and gets the default, whatever else it says. Single
+        content words keep Java from descending the phrase tree at every "no",
+        "si" or "if", which the full scan must do.
+        """
+        return _alternation(tuple({max(k.split(), key=len) for cat in self.categories for k in cat.keywords}))
 
     def hits(self, clean: str) -> list[str]:
         """The rule phrases found in one `clean_text`, in order (step 1 above)."""
@@ -128,14 +162,6 @@ def _alternation(words: tuple[str, ...]) -> str | None:
     return f" (?:{_trie(sorted(set(words)))})(?= )"
 
 
-@functools.lru_cache(maxsize=None)
-def _member(words: tuple[str, ...]) -> str | None:
-    """Matches where one of `words` is an element of a "| hit| hit|" string (see `spark_rule_hits`)."""
-    if not words:
-        return None
-    return rf"\| (?:{_trie(sorted(set(words)))})(?=\|)"
-
-
 def _trie(words: list[str]) -> str:
     """The alternation of `words` (sorted, unique) as a prefix tree.
 
@@ -165,66 +191,85 @@ def _trie(words: list[str]) -> str:
 # --- Spark ------------------------------------------------------------------
 
 
-def spark_rule_hits(rules: RuleSet, clean_col):
-    """Spark Column: the rule phrases of a `clean_text` column as "| hit| hit|" ("||": none).
+def spark_rule_mask(rules: RuleSet, clean_col):
+    """Spark Column (long): one bit per rule group with a phrase in a `clean_text` column (`RuleSet.groups`).
 
-    Later checks are regexes over this short string instead of the message, and
-    the delimiters make "is one of these phrases an element" a plain search.
+    The scan finds the phrases; `aggregate` ORs each one's group bit, looked up
+    in one `IN` list per group, which Spark turns into a hash set. The label and
+    the per-category counts are then bit tests on one long per row.
     """
     from pyspark.sql import functions as F
 
-    pattern = rules.scan_pattern()
-    if pattern is None:
-        return F.lit("||")
-    found = F.regexp_extract_all(F.concat(F.lit(" "), clean_col, F.lit(" ")), F.lit(pattern), F.lit(0))
-    return F.concat(F.lit("|"), F.array_join(found, "|"), F.lit("|"))
+    zero = F.lit(0).cast("long")
+    pattern, anchors = rules.scan_pattern(), rules.anchor_pattern()
+    if pattern is None or anchors is None:
+        return zero
+    padded = F.concat(F.lit(" "), clean_col, F.lit(" "))
+
+    def group_bit(phrase):
+        out = zero
+        for i, (_, words) in reversed(list(enumerate(rules.groups()))):
+            out = F.when(phrase.isin([f" {w}" for w in words]), F.lit(1 << i).cast("long")).otherwise(out)
+        return out
+
+    found = F.regexp_extract_all(padded, F.lit(pattern), F.lit(0))  # " phrase" each
+    mask = F.aggregate(found, zero, lambda acc, phrase: acc.bitwiseOR(group_bit(phrase)))
+    # Most rows hold no anchor: one cheap search, and they skip the scan (`when`
+    # evaluates a branch only for the rows that reach it).
+    return F.when(padded.rlike(anchors), mask).otherwise(zero)
 
 
-def spark_label_from_hits(rules: RuleSet, hits):
-    """Spark Column: the label, from `spark_rule_hits` (steps 2-3 of the module docstring)."""
+def spark_label_from_mask(rules: RuleSet, mask):
+    """Spark Column: the label, from `spark_rule_mask` (steps 2-3 of the module docstring)."""
     from pyspark.sql import functions as F
 
-    def holds(words) -> object:
-        pattern = _member(tuple(words))
-        return F.lit(False) if pattern is None else hits.rlike(pattern)
+    def holds(names):
+        bits = rules.bits(names)
+        return F.lit(False) if bits == 0 else mask.bitwiseAND(F.lit(bits)) != 0
 
-    urgent = holds(rules.urgent_signals)
-    any_ctx = holds(p for c in rules.contexts for p in c.phrases)
-    strong_ctx = holds(p for c in rules.contexts if c.strong for p in c.phrases)
+    any_ctx, urgent = holds(c.name for c in rules.contexts), holds([URGENT])
+    strong_ctx = holds(c.name for c in rules.contexts if c.strong)
     out = F.lit(rules.default_label)
     # Built inside-out so the highest-priority class is the outermost `when`.
     for cls in reversed([c for c in rules.classes if c.keywords]):
-        strong = holds(k for cat in cls.categories if cat.strong for k in cat.keywords)
-        keeps = urgent | ~any_ctx | (strong & ~strong_ctx)
-        out = F.when(holds(cls.keywords) & keeps, F.lit(cls.name)).otherwise(out)
-    # Most rows hold no rule phrase at all: one comparison labels them.
-    return F.when(hits == F.lit("||"), F.lit(rules.default_label)).otherwise(out)
+        strong = holds(cat.name for cat in cls.categories if cat.strong)
+        keeps = ~any_ctx | urgent | (strong & ~strong_ctx)  # most rows: no context, one test
+        out = F.when(holds(cat.name for cat in cls.categories) & keeps, F.lit(cls.name)).otherwise(out)
+    return F.when(mask == 0, F.lit(rules.default_label)).otherwise(out)
 
 
 def spark_label(rules: RuleSet, clean_col):
     """Spark Column with the rule label of a `clean_text` column (native functions).
 
-    Standalone form; the ETL keeps `spark_rule_hits` in a column of its own so
+    Standalone form; the ETL keeps `spark_rule_mask` in a column of its own so
     the scan runs once per row for the label and the category counts.
     """
-    return spark_label_from_hits(rules, spark_rule_hits(rules, clean_col))
+    return spark_label_from_mask(rules, spark_rule_mask(rules, clean_col))
 
 
-def spark_category_counts(rules: RuleSet, hits, label):
+def spark_category_counts(rules: RuleSet, mask, label):
     """Aggregate Columns for `DataFrame.observe`: rows per fired category, and rows a context demoted.
 
     Named `fired:<category>` and `demoted:<context>`; `category_counts` reads them back.
     """
     from pyspark.sql import functions as F
 
-    found = hits != F.lit("||")
-    out = [F.count_if(found & hits.rlike(_member(cat.keywords))).alias(f"fired:{cat.name}")
-           for cat in rules.categories if cat.keywords]
-    any_keyword = _member(tuple(k for cat in rules.categories for k in cat.keywords))
-    if any_keyword and rules.contexts:
-        demoted = found & (label == F.lit(rules.default_label)) & hits.rlike(any_keyword)
-        out += [F.count_if(demoted & hits.rlike(_member(c.phrases))).alias(f"demoted:{c.name}") for c in rules.contexts]
+    def holds(bits: int):
+        return mask.bitwiseAND(F.lit(bits)) != 0
+
+    out = [F.count_if(holds(rules.bits([cat.name]))).alias(f"fired:{cat.name}") for cat in rules.categories]
+    demoted = holds(rules.bits(c.name for c in rules.categories)) & (label == F.lit(rules.default_label))
+    out += [F.count_if(demoted & holds(rules.bits([c.name]))).alias(f"demoted:{c.name}") for c in rules.contexts]
     return out
+
+
+def observe_rule_counts(df, rules: RuleSet, mask_col: str = MASK_COLUMN, label_col: str = "rule_label"):
+    """(df with the category counts observed, the Observation): the counts arrive with df's next action."""
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    observation = Observation("rule_categories")
+    return df.observe(observation, *spark_category_counts(rules, F.col(mask_col), F.col(label_col))), observation
 
 
 def category_counts(observed: dict) -> dict:

@@ -65,7 +65,7 @@ class LabelClass:
 
 def load_rules(path: str | Path):
     """The RuleSet a rule file declares (see the module docstring), or a ConfigError naming the key."""
-    from preprocessing.labeling import RuleSet
+    from preprocessing.labeling import MAX_GROUPS, RuleSet
 
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
@@ -80,10 +80,14 @@ def load_rules(path: str | Path):
                      for i, item in enumerate(_as_list(data.get("context"), path, "context")))
     ignore = _phrases(data.get("ignore_phrases"), path, "ignore_phrases", seen)
     urgent = _phrases(data.get("urgent_signals"), path, "urgent_signals", seen)
-    names = [c.name for cls in classes for c in cls.categories] + [c.name for c in contexts]
+    names = [c.name for cls in classes for c in cls.categories] + [c.name for c in contexts] + (["urgent"] if urgent else [])
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise ConfigError(f"{path}: category/context name '{twice[0]}' is used twice; give each group its own name")
+        raise ConfigError(f"{path}: category/context name '{twice[0]}' is used twice ('urgent' names the "
+                          "urgent_signals); give each group its own name")
+    if len(names) > MAX_GROUPS:
+        raise ConfigError(f"{path}: {len(names)} categories, contexts and urgent_signals; at most {MAX_GROUPS} "
+                          "(one bit each in the rule mask): merge some categories")
     return RuleSet(tuple(classes), str(data["default_label"]), ignore, contexts, urgent)
 
 
