@@ -193,6 +193,8 @@ class EtlManifest(Contract):
     git_commit: Optional[str]
     timings_s: dict[str, float] = field(default_factory=dict)
     rule_agreement_with_gold: Optional[dict] = None  # only when labels came from a gold column
+    # {"fired": {category: rows}, "demoted_by_context": {context: rows}} (preprocessing.labeling.category_counts)
+    rule_categories: Optional[dict] = None
     reviewed_labels: Optional[ReviewedLabelCounts] = None  # only when the run was given reviewed labels
     schema_version: int = 1
 

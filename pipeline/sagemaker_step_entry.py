@@ -31,6 +31,8 @@ from common.contracts import Contract, GateDecision, TrainingManifest, TrainMetr
 
 EVALUATION_FILE = "evaluation.json"
 DRIFT_FILE = "drift.json"
+# modeling.artifacts' names for them; that module imports matplotlib, which the processing image need not hold.
+METRICS_FILE, MANIFEST_FILE = "metrics.json", "training_manifest.json"
 
 
 @dataclass
@@ -73,28 +75,25 @@ def gate_inputs(gate) -> dict[str, float]:
     }
 
 
-def _model_file(model_dir: str, name: str, dest: str) -> Optional[str]:
-    """`name` from the model.tar.gz in `model_dir` (the training job's artifact), or None if absent."""
+def _model_file(model_dir: str, name: str) -> Optional[str]:
+    """The text of `name` in the model.tar.gz in `model_dir` (the training job's artifact), or None."""
     from inference.packaging import check_members
 
     with tarfile.open(os.path.join(model_dir, "model.tar.gz"), "r:gz") as tar:
         members = {m.name.removeprefix("./"): m for m in check_members(tar)}
         if name not in members:
             return None
-        tar.extract(members[name], dest, filter="data")
-        return os.path.join(dest, members[name].name)
+        return tar.extractfile(members[name]).read().decode("utf-8")
 
 
 def evaluate(model_dir: str, output: str) -> dict:
-    from modeling.artifacts import METRICS_FILE
-
-    path = _model_file(model_dir, METRICS_FILE, os.path.join(output, ".model"))
-    if path is None:
+    text = _model_file(model_dir, METRICS_FILE)
+    if text is None:
         raise FileNotFoundError(f"{model_dir}/model.tar.gz has no {METRICS_FILE}: was it written by modeling.train?")
-    metrics = TrainMetrics.read(path)
+    metrics = TrainMetrics.from_json(json.loads(text), source=f"model.tar.gz:{METRICS_FILE}")
     report = Evaluation(labels=metrics.labels, test=metrics.test, gold=metrics.gold,
-                                baseline_test=metrics.baseline.get("test"), training_gate=metrics.gate,
-                                gate_inputs=gate_inputs(metrics.gate))
+                        baseline_test=metrics.baseline.get("test"), training_gate=metrics.gate,
+                        gate_inputs=gate_inputs(metrics.gate))
     report.write(os.path.join(output, EVALUATION_FILE))
     return report.to_json()
 
@@ -106,11 +105,10 @@ def drift(model_dir: str, predictions: str, batch: str, threshold: float, output
 
     from inference.config import PredictConfig
     from inference.drift import assess_drift, etl_length_bins, reference
-    from modeling.artifacts import MANIFEST_FILE
     from preprocessing.schema import length_histogram
 
-    path = _model_file(model_dir, MANIFEST_FILE, os.path.join(output, ".model"))
-    manifest = TrainingManifest.read(path) if path else None
+    text = _model_file(model_dir, MANIFEST_FILE)
+    manifest = TrainingManifest.from_json(json.loads(text), source=f"model.tar.gz:{MANIFEST_FILE}") if text else None
     ref, why_none = reference(manifest)
     labels = Counter(json.loads(line)["label"] for line in _lines(predictions, ".out"))
     lengths_chars = np.array([len(json.loads(line)["inputs"]) for line in _lines(batch, ".jsonl")], dtype=np.int64)

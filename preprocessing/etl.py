@@ -33,7 +33,8 @@ from common.contracts import EtlCounts, EtlManifest, SplitStats
 from preprocessing.config import EtlConfig
 from preprocessing.conversations import assign_split, conversation_roots, driver_roots
 from preprocessing.driver_tables import count_rows, local_dir, read_columns, to_spark
-from preprocessing.labeling import RuleSet, load_rules, spark_label
+from preprocessing.labeling import (MASK_COLUMN, RuleSet, category_counts, load_rules, observe_rule_counts,
+                                   spark_label_from_mask, spark_rule_mask)
 from common.provenance import git_commit, versions
 from preprocessing.reading import (InputError, check_decoding, duplicate_rows, mark_duplicates, read_raw, split_csv,
                                    validate)
@@ -99,7 +100,9 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
         _write_shards(quarantine.select(*QUARANTINE_COLUMNS), counts["quarantined_rows"], cfg.rows_per_shard,
                       f"{staging}/quarantine", fs)
         clock.lap("quarantine_s")
-        prepared = _prepare(customers, cfg, rules).select(*PREPARED_COLUMNS, "split")
+        # The rule categories are counted while the rows are written, not in a pass of their own.
+        prepared, rule_counts = observe_rule_counts(_prepare(customers, cfg, rules), rules)
+        prepared = prepared.select(*PREPARED_COLUMNS, "split")
         # No shuffle before the write: fewer input partitions than shards only merge (small inputs).
         prepared = prepared.coalesce(max(1, math.ceil(counts["customer_rows"] / cfg.rows_per_shard)))
         writer = (prepared.write.partitionBy("split").option("maxRecordsPerFile", cfg.rows_per_shard)
@@ -115,6 +118,7 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
         manifest = _manifest(cfg, rules, folder, counts, stats, spark.version)
         _reconcile(manifest)
         clock.lap("stats_s")
+        manifest.rule_categories = category_counts(rule_counts.get)
         manifest.timings_s = clock.report()
         publish(fs, staging, folder.final, manifest.dumps())
     finally:
@@ -254,13 +258,16 @@ def _prepare(customers: DataFrame, cfg: EtlConfig, rules: RuleSet) -> DataFrame:
 
 
 def with_text_forms(df: DataFrame, rules: RuleSet) -> DataFrame:
-    """Raw `text` -> model `text`, `clean_text` and `rule_label`: all of the ETL's text work.
+    """Raw `text` -> model `text`, `clean_text`, the rule mask and `rule_label`: all of the ETL's text work.
 
-    Each form reads the column before it, so no regex runs twice.
+    Each form reads the column before it, so no regex runs twice. The mask
+    (`labeling.MASK_COLUMN`) stays for the category counts; writers select
+    their columns, so it is never written.
     """
     df = df.withColumn("text", spark_model_text(F.col("text")))
     df = df.withColumn("clean_text", spark_clean_from_model_text(F.col("text")))
-    return df.withColumn("rule_label", spark_label(rules, F.col("clean_text")))
+    df = df.withColumn(MASK_COLUMN, spark_rule_mask(rules, F.col("clean_text")))
+    return df.withColumn("rule_label", spark_label_from_mask(rules, F.col(MASK_COLUMN)))
 
 
 def _split_stats(spark: SparkSession, by_split: str, on_driver: bool) -> dict:
@@ -375,6 +382,9 @@ def _report(m: EtlManifest) -> str:
              f" + quarantined {c.quarantined_rows:,} {c.quarantined_by_reason}",
              *(f"  {k:<10} {v.rows:>9,} rows  {v.conversations:>8,} conversations  {v.labels}" for k, v in m.splits.items()),
              f"  timings {m.timings_s}"]
+    if m.rule_categories:
+        fired = ", ".join(f"{k} {v:,}" for k, v in m.rule_categories["fired"].items() if v)
+        lines.append(f"  rule categories fired: {fired or 'none'}")
     if m.rule_agreement_with_gold:
         lines.append(f"  rule agreement with gold: {m.rule_agreement_with_gold['accuracy']}")
     return "\n".join(lines)

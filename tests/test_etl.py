@@ -1,6 +1,7 @@
 """The ETL end to end: exact counts, quarantine reasons, grouped split, schema, errors."""
 import csv
 import io
+from collections import Counter
 import json
 import subprocess
 import sys
@@ -125,9 +126,19 @@ def test_gold_column_labels_and_rule_agreement(spark, tmp_path):
     assert m["rule_agreement_with_gold"]["accuracy"] == round(agree / len(gold), 4)
     labels = pd.concat([read_split(Path(m["path"]), s) for s in ("train", "validation", "test")])
     assert dict(zip(labels.tweet_id.astype(str), labels.label)) == dict(zip(gold.tweet_id, gold.gold_label))
+    # Rows per fired rule category and per demoting context, counted during the write: as the Python twin counts.
+    fired, demoted = Counter(), Counter()
+    for text in gold.text:
+        d = rules.explain(clean_text(text))
+        fired.update(d.categories)
+        demoted.update(d.contexts if d.demoted and d.label == rules.default_label else ())
+    assert m["rule_categories"] == {"fired": {c.name: fired[c.name] for c in rules.categories},
+                                    "demoted_by_context": {c.name: demoted[c.name] for c in rules.contexts}}
+    assert sum(fired.values()) > len(gold) and sum(demoted.values()) > 40  # rows fire several; context demotes many
     # The agreement counted by a Spark job (the route for runs too big for the driver) is the same.
     joins = run_etl(spark, tmp_path / "joins", ["run_id=gold", "conversations.driver_max_rows=0"], config="configs/preprocess/gold.yaml")
     assert joins["rule_agreement_with_gold"] == m["rule_agreement_with_gold"] and joins["splits"] == m["splits"]
+    assert joins["rule_categories"] == m["rule_categories"]
 
 
 @pytest.mark.spark  # the CLI in a subprocess starts its own JVM

@@ -208,6 +208,31 @@ def test_gate_condition_decides_as_artifacts_gate(definition, tmp_path, model_f1
     assert passed == gate(test, baseline, threshold).approved
 
 
+def test_evaluate_runs_without_the_training_stack(tmp_path):
+    """The evaluation and drift jobs run in the Spark image: no matplotlib, torch, transformers or Spark needed.
+    (The drift command's own imports are checked here too; its numbers are tested below.)"""
+    import subprocess
+    import sys
+
+    from common.contracts import TrainMetrics
+    from modeling.artifacts import MANIFEST_FILE, METRICS_FILE, gate
+    from pipeline import sagemaker_step_entry
+
+    assert (sagemaker_step_entry.METRICS_FILE, sagemaker_step_entry.MANIFEST_FILE) == (METRICS_FILE, MANIFEST_FILE)
+    test = {"macro_f1": 0.9}
+    metrics = TrainMetrics(labels=["critical", "non_critical"], validation=None, test=test, baseline={"test": None},
+                           gold=None, gate=gate(test, None, 0.7), approved=True, gate_threshold=0.7)
+    model = _model_tar(tmp_path / "model", {METRICS_FILE: metrics.dumps()})
+    blocked = "import sys; [sys.modules.__setitem__(m, None) for m in ('matplotlib', 'torch', 'transformers', 'pyspark')]"
+    drift_imports = "from inference.config import PredictConfig; from inference.drift import assess_drift"
+    run = (f"{blocked}; {drift_imports}; from pipeline.sagemaker_step_entry import main; "
+           f"sys.exit(main(['evaluate', '--model', {str(model)!r}, '--output', {str(tmp_path / 'out')!r}]))")
+    proc = subprocess.run([sys.executable, "-c", run], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads((tmp_path / "out" / "evaluation.json").read_text())["gate_inputs"] == {
+        "model_test_macro_f1": 0.9, "baseline_test_macro_f1": 0.0}
+
+
 def test_evaluate_refuses_a_model_without_metrics(tmp_path, capsys):
     from pipeline.sagemaker_step_entry import main as entry
 
