@@ -57,8 +57,10 @@ def _human_label_reasons(decision: GateDecision, gold_test: dict | None, floor: 
                          required: bool) -> list[str]:
     """Fills the decision's gold fields; returns the failed human-label criteria."""
     if not gold_test or not gold_test.get("model"):
-        return ["no gold test split to judge the model on human labels; set gold.test, or gate.require_gold=false"] \
-            if required else []
+        if not required:
+            return []  # not judged on human labels: min_gold_recall stays None
+        decision.min_gold_recall, decision.recall_label = floor, label  # judged, and nothing to judge on
+        return ["no gold test split to judge the model on human labels; set gold.test, or gate.require_gold=false"]
     model, rules = gold_test["model"]["overall"], gold_test["rules"]["overall"]
     recall = model["per_class"][label]["recall"]
     decision.model_gold_macro_f1, decision.rules_gold_macro_f1 = model["macro_f1"], rules["macro_f1"]

@@ -42,6 +42,8 @@ GATE_THRESHOLD = "GateMinTestMacroF1"
 GATE_CRITERIA = (
     ("model_test_macro_f1", GATE_THRESHOLD),
     ("model_test_macro_f1", "baseline_test_macro_f1"),
+    ("model_gold_macro_f1", "rules_gold_macro_f1"),  # human labels: beat the keyword rules on gold test
+    ("model_gold_recall", "min_gold_recall"),  # and reach training's gate.min_gold_recall for critical there
 )
 
 
@@ -236,7 +238,7 @@ def model_steps(cfg: WeeklyPipelineConfig, sm: SageMakerConfig, train, evaluate,
     register = ModelStep("RegisterModel", step_args=model.register(
         content_types=CONTENT_TYPES, response_types=CONTENT_TYPES, transform_instances=[params["TransformInstanceType"]],
         model_package_group_name=cfg.model_package_group, approval_status=params["ModelApprovalStatus"],
-        model_metrics=metrics, description=f"{cfg.name}: gated on {GATE_THRESHOLD} and the TF-IDF baseline"))
+        model_metrics=metrics, description=f"{cfg.name}: gated on {GATE_THRESHOLD}, the TF-IDF baseline and human labels (gold test)"))
     create = ModelStep("CreateModel", step_args=model.create(instance_type=params["TransformInstanceType"]))
     return register, create
 

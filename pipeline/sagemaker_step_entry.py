@@ -67,11 +67,23 @@ def gate_inputs(gate) -> dict[str, float]:
 
     No test macro-F1 (an empty test split) becomes -1.0, below any threshold;
     no baseline becomes 0.0, which every F1 reaches: artifacts.gate likewise
-    refuses the first and skips the second. A new gate criterion adds its input here.
+    refuses the first and skips the second. Human labels (gold test): a gate
+    that did not judge on them (min_gold_recall None) gets inputs that pass;
+    one that had to but found no gold split gets -1.0 for the model, which
+    fails. A new gate criterion adds its input here.
     """
+    judged = gate.min_gold_recall is not None
+
+    def gold(value, missing: float) -> float:
+        return (missing if value is None else float(value)) if judged else 0.0
+
     return {
         "model_test_macro_f1": -1.0 if gate.model_test_macro_f1 is None else float(gate.model_test_macro_f1),
         "baseline_test_macro_f1": 0.0 if gate.baseline_test_macro_f1 is None else float(gate.baseline_test_macro_f1),
+        "model_gold_macro_f1": gold(gate.model_gold_macro_f1, -1.0),
+        "rules_gold_macro_f1": gold(gate.rules_gold_macro_f1, 0.0),
+        "model_gold_recall": gold(gate.model_gold_recall, -1.0),
+        "min_gold_recall": gold(gate.min_gold_recall, 0.0),
     }
 
 

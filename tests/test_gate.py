@@ -33,6 +33,7 @@ def test_each_failed_criterion_is_one_reason_in_order():
 def test_no_gold_test_rejects_only_when_gold_is_required():
     d = gate(rep(0.95), rep(0.9), 0.7, None, min_gold_recall=0.8, require_gold=True)
     assert d.reasons == ["no gold test split to judge the model on human labels; set gold.test, or gate.require_gold=false"]
+    assert (d.min_gold_recall, d.model_gold_macro_f1, d.model_gold_recall) == (0.8, None, None)
     d = gate(rep(0.95), rep(0.9), 0.7, None, min_gold_recall=0.8, require_gold=False)
     assert d.approved and d.min_gold_recall is None
     # Callers that predate the human-label criteria (three arguments) get the weak-label gate only.

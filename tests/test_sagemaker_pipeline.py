@@ -208,6 +208,32 @@ def test_gate_condition_decides_as_artifacts_gate(definition, tmp_path, model_f1
     assert passed == gate(test, baseline, threshold).approved
 
 
+@pytest.mark.e2e  # the SDK builds the whole pipeline definition
+@pytest.mark.parametrize("gold", [(0.90, 0.92, 0.85), (0.80, 0.95, 0.85), (0.90, 0.70, 0.85), None])
+def test_gate_condition_judges_human_labels_as_artifacts_gate(definition, tmp_path, gold):
+    """Gold test (model macro-F1 vs the rules', critical recall vs the floor), and no gold split at all."""
+    from common.contracts import TrainMetrics
+    from modeling.artifacts import gate
+    from pipeline.sagemaker_step_entry import main as entry
+
+    def rep(f1, recall):
+        return {"macro_f1": f1, "accuracy": f1, "per_class": {"critical": {"recall": recall}}}
+
+    gold_test = gold and {"model": {"overall": rep(gold[0], gold[1])}, "rules": {"overall": rep(gold[2], 0.9)}}
+    test, baseline = {"macro_f1": 0.95, "accuracy": 0.95}, {"macro_f1": 0.9}
+    decision = gate(test, baseline, 0.7, gold_test, min_gold_recall=0.8, require_gold=True)
+    metrics = TrainMetrics(labels=["critical", "non_critical"], validation=None, test=test, baseline={"test": baseline},
+                           gold=None, gate=decision, approved=decision.approved, gate_threshold=0.7)
+    model = _model_tar(tmp_path / "model", {"metrics.json": metrics.dumps(), "config.json": "{}"})
+    assert entry(["evaluate", "--model", str(model), "--output", str(tmp_path / "evaluation")]) == 0
+    evaluation = json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())
+    conditions = all_steps(definition["Steps"])["Gate"]["Arguments"]["Conditions"]
+    parameters = {"GateMinTestMacroF1": 0.7}
+    passed = all(_value(c["LeftValue"], evaluation, parameters) >= _value(c["RightValue"], evaluation, parameters)
+                 for c in conditions)
+    assert passed == decision.approved == (gold is not None and gold[0] >= gold[2] and gold[1] >= 0.8)
+
+
 def test_evaluate_runs_without_the_training_stack(tmp_path):
     """The evaluation and drift jobs run in the Spark image: no matplotlib, torch, transformers or Spark needed.
     (The drift command's own imports are checked here too; its numbers are tested below.)"""
@@ -230,7 +256,8 @@ def test_evaluate_runs_without_the_training_stack(tmp_path):
     proc = subprocess.run([sys.executable, "-c", run], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads((tmp_path / "out" / "evaluation.json").read_text())["gate_inputs"] == {
-        "model_test_macro_f1": 0.9, "baseline_test_macro_f1": 0.0}
+        "model_test_macro_f1": 0.9, "baseline_test_macro_f1": 0.0,  # not judged on human labels: inputs that pass
+        "model_gold_macro_f1": 0.0, "rules_gold_macro_f1": 0.0, "model_gold_recall": 0.0, "min_gold_recall": 0.0}
 
 
 def test_evaluate_refuses_a_model_without_metrics(tmp_path, capsys):
