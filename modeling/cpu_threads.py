@@ -65,6 +65,19 @@ def apply_torch_threads(requested: int = 0) -> int:
     return threads
 
 
+def cpu_description() -> str:
+    """The CPU's model name and the flags that decide its fast paths (bf16, int8), for benchmark tables."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return "unknown CPU"
+    name = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown CPU")
+    flags = set(next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []))
+    fast = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16") if f in flags]
+    return f"{name} [{' '.join(fast) or 'no avx2'}]"
+
+
 def _matmul_seconds() -> Callable[[int], float]:
     import torch
 

@@ -1,8 +1,8 @@
 r"""Throughput of batch prediction vs the obvious baselines, on the same messages in the same run.
 
     python scripts/benchmark_predict.py [--model minilm|gpu-shaped|DIR] [--messages 20000] [--device cpu|cuda]
-        [--precisions fp32,bf16,int8,onnx,onnx-int8] [--batch-tokens 4096] [--memory-rows 1000000,4000000]
-        [--json results.json]
+        [--precisions fp32,bf16,int8,onnx,onnx-int8] [--levers pad8,eager_attn,threads1,tok1,jit,compile]
+        [--batch-tokens 4096] [--memory-rows 1000000,4000000] [--json results.json]
     # H100: python scripts/benchmark_predict.py --model gpu-shaped --device cuda --messages 1000000 \
     #           --baseline-messages 20000 --batch-tokens 262144 --tokenizer-workers 8 --json gpu.json
 
@@ -11,9 +11,18 @@ Measured, in messages/s:
   sorted_loop  HF tokenizer + model over length-sorted batches of 64, fp32
   predictor_*  this project's Predictor.predict per precision (in memory), with label agreement vs fp32
   end_to_end   inference.predict.run on a Parquet file: read, intake, tokenize, predict, write shards
+  lever_*      the fp32 predictor with one CPU lever changed (--levers), each a row with its agreement:
+                 pad8        pad lengths to multiples of 8 (the GPU setting) instead of 1
+                 eager_attn  attention as plain matmuls instead of torch's SDPA kernel
+                 threads1    one torch thread instead of the probe's pick (modeling/cpu_threads.py)
+                 tok1        end to end with one tokenizer thread instead of tokenizer_workers
+                 jit         torch.jit.trace + freeze + optimize_for_inference
+                 compile     torch.compile (inductor, weights frozen and prepacked, dynamic shapes);
+                             its compile time is printed and not counted
 All run interleaved for --rounds rounds (neighbours' load then hits each
 method alike); the table shows the best and median round, ratios against
-`pipeline`'s best. `--memory-rows` runs the CLI as a subprocess
+`pipeline`'s best, and messages per CPU-second of this process (all threads),
+which other jobs on a shared machine barely move. `--memory-rows` runs the CLI as a subprocess
 on raw CSVs of that many rows (tiny model, streaming) and reports its peak RSS.
 
 Models: `minilm` = the installed all-MiniLM-L6-v2 with a classification head
@@ -26,6 +35,7 @@ tokenized with MiniLM's tokenizer (no weights can be downloaded).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -40,6 +50,10 @@ import numpy as np
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a file: the project's packages and the levers module beside this one
+
+from modeling.cpu_threads import cpu_description  # noqa: E402
+from scripts.benchmark_predict_levers import LEVERS, make_lever  # noqa: E402
 
 LABELS = ["critical", "non_critical"]
 
@@ -173,11 +187,12 @@ def make_sorted_loop(model_dir: str, device: str):
     return score
 
 
-def make_predictor(model_dir: str, device: str, precision: str, batch_tokens: int, workers: int):
+def make_predictor(model_dir: str, device: str, precision: str, batch_tokens: int, workers: int,
+                   pad_multiple: int | None = None):
     from inference.predictor import Predictor
 
     p = Predictor.load(model_dir, device=device, precision=precision, batch_tokens=batch_tokens,
-                       max_length_tokens=128, tokenizer_workers=workers)
+                       max_length_tokens=128, tokenizer_workers=workers, pad_multiple=pad_multiple)
     p.predict(["warm up"] * 256)  # oneDNN / CUDA kernels pick their algorithms on first use
     return p
 
@@ -191,16 +206,31 @@ def make_end_to_end(predictor, texts: list[str], workdir: Path):
     from inference.predict import run
 
     src = workdir / "e2e.parquet"
-    pq.write_table(pa.table({"tweet_id": np.arange(len(texts), dtype=np.int64), "text": texts}), src)
-    rounds = iter(range(1_000_000))
+    if not src.exists():
+        pq.write_table(pa.table({"tweet_id": np.arange(len(texts), dtype=np.int64), "text": texts}), src)
 
-    def score(_texts) -> np.ndarray:
-        cfg = PredictConfig(model=predictor.info.path, input=str(src), output=str(workdir / f"e2e-{next(rounds)}"),
+    def score(_texts) -> Path:
+        out = workdir / f"e2e-{next(_RUNS)}"
+        cfg = PredictConfig(model=predictor.info.path, input=str(src), output=str(out),
                             rows_per_shard=max(len(texts) // 4, 1), progress=False)
         run(cfg, predictor=predictor)
-        return np.zeros(0)
+        return out
 
     return score
+
+
+_RUNS = itertools.count()  # one output folder per end-to-end call, across every end-to-end method
+
+
+def read_probs(folder: Path, n: int, labels: list[str]) -> np.ndarray:
+    """The probabilities an end-to-end run wrote, rows in input order (the ids are the row numbers)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(folder / "predictions", columns=["id", *[f"prob_{name}" for name in labels]])
+    probs = np.zeros((n, len(labels)), np.float32)
+    rows = np.asarray(table.column("id").to_pylist(), dtype=np.int64)
+    probs[rows] = np.stack([table.column(f"prob_{name}").to_numpy() for name in labels], axis=1)
+    return probs
 
 
 def memory_check(rows: list[int], workdir: Path) -> list[dict]:
@@ -246,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--precisions", default=None, help="default: fp32,bf16,int8,onnx,onnx-int8 on cpu; fp32,bf16 on cuda")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; best and median are reported")
+    ap.add_argument("--levers", default="", help=f"CPU lever rows, comma-separated: {','.join(LEVERS)}")
     ap.add_argument("--batch-tokens", type=int, default=4096, help="CPU default; try 262144 with --device cuda")
     ap.add_argument("--tokenizer-workers", type=int, default=2)
     ap.add_argument("--memory-rows", default="", help="e.g. 1000000,4000000; empty = skip")
@@ -296,33 +327,47 @@ def throughput(args, work: Path) -> dict:
         methods[f"predictor_{precision}"] = (lambda t, p=predictors[precision]: p.predict(t).probs, texts)
     auto = make_predictor(model_dir, args.device, "auto", args.batch_tokens, args.tokenizer_workers)
     methods[f"end_to_end_{auto.precision}"] = (make_end_to_end(auto, texts, work), texts)
+    for lever in [x for x in args.levers.split(",") if x]:
+        def mk(precision, workers=args.tokenizer_workers, pad_multiple=None):
+            return make_predictor(model_dir, args.device, precision, args.batch_tokens, workers, pad_multiple)
+        methods[f"lever_{lever}"] = (make_lever(lever, model_dir, mk, lambda p: make_end_to_end(p, texts, work)), texts)
+    import torch
+
+    threads = torch.get_num_threads()  # the last Predictor.load's probe; every method runs on it
     rates: dict[str, list[float]] = {name: [] for name in methods}
+    cpu_rates: dict[str, list[float]] = {name: [] for name in methods}
     outputs: dict[str, np.ndarray] = {}
     res: dict = {"model": args.model, "device": args.device, "messages": len(texts), "baseline_messages": base_n,
-                 "rounds": args.rounds, "cpu_count": os.cpu_count(), "load_avg_at_start": os.getloadavg()}
+                 "rounds": args.rounds, "cpu_count": os.cpu_count(), "cpu": cpu_description(), "torch_threads": threads,
+                 "tokenizer_workers": args.tokenizer_workers, "load_avg_at_start": os.getloadavg()}
     with PeakRss() as rss:
         for r in range(args.rounds):
             for name, (fn, batch) in methods.items():
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 out = fn(batch)
                 rates[name].append(len(batch) / (time.perf_counter() - t))
+                cpu_rates[name].append(len(batch) / max(time.process_time() - c, 1e-9))
                 outputs.setdefault(name, out)
             print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in rates.items()), flush=True)
     res["peak_rss_mib"] = rss.mib
-    res["runs"] = _agreement(rates, outputs, base_n)
+    for name, out in outputs.items():
+        if isinstance(out, Path):  # an end-to-end run: its written predictions
+            outputs[name] = read_probs(out, len(texts), auto.labels)
+    res["runs"] = _agreement(rates, cpu_rates, outputs, base_n)
     return res
 
 
-def _agreement(rates: dict, outputs: dict, base_n: int) -> dict:
+def _agreement(rates: dict, cpu_rates: dict, outputs: dict, base_n: int) -> dict:
     pipe, ref = outputs["pipeline"], outputs.get("predictor_fp32")
-    base = max(rates["pipeline"])
+    base, cpu_base = max(rates["pipeline"]), max(cpu_rates["pipeline"])
     runs = {}
     for name, r in rates.items():
         entry = {"messages_per_s": round(max(r), 1), "median_messages_per_s": round(float(np.median(r)), 1),
-                 "x_pipeline": round(max(r) / base, 2)}
+                 "x_pipeline": round(max(r) / base, 2), "messages_per_cpu_s": round(max(cpu_rates[name]), 1),
+                 "x_pipeline_cpu": round(max(cpu_rates[name]) / cpu_base, 2)}
         out = outputs[name]
         labels = out.argmax(1) if out.ndim == 2 else out
-        if name.startswith("predictor_") and ref is not None:
+        if out.ndim == 2 and ref is not None:  # probabilities: the predictor, its levers, end to end
             entry["label_agreement_vs_fp32"] = round(float((labels == ref.argmax(1)).mean()), 5)
             entry["max_abs_prob_diff_vs_fp32"] = float(np.abs(out - ref).max())
         if len(labels) and name != "pipeline":
@@ -336,12 +381,15 @@ def _print_table(res: dict) -> None:
         print(f"memory: {m['rows']:>9,} rows  peak RSS {m['peak_rss_mib']} MiB  {m['messages_per_s']} msg/s")
     if "runs" not in res:
         return
-    print(f"\n{res['model']} on {res['device']} ({res['cpu_count']} cores), {res['messages']:,} messages "
+    print(f"\n{res['model']} on {res['device']} ({res['cpu_count']} cores: {res['cpu']}; torch threads "
+          f"{res['torch_threads']}, tokenizer threads {res['tokenizer_workers']}), {res['messages']:,} messages "
           f"(baselines on the first {res['baseline_messages']:,}), best of {res['rounds']} interleaved rounds; "
           f"load avg {tuple(round(x, 2) for x in res['load_avg_at_start'])}; peak RSS {res['peak_rss_mib']} MiB")
-    print(f"{'method':<22}{'best msg/s':>12}{'median':>10}{'x pipeline':>12}{'agree fp32':>12}{'agree pipe':>12}")
+    print(f"{'method':<22}{'best msg/s':>12}{'median':>10}{'x pipeline':>12}{'msg/cpu-s':>11}{'x (cpu)':>9}"
+          f"{'agree fp32':>12}{'agree pipe':>12}")
     for name, r in res["runs"].items():
         print(f"{name:<22}{r['messages_per_s']:>12}{r['median_messages_per_s']:>10}{r['x_pipeline']:>12}"
+              f"{r['messages_per_cpu_s']:>11}{r['x_pipeline_cpu']:>9}"
               f"{r.get('label_agreement_vs_fp32', ''):>12}{r.get('label_agreement_vs_pipeline', ''):>12}")
 
 
