@@ -13,9 +13,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 if __package__ in (None, ""):  # spark-submit runs this file as a script
@@ -23,25 +20,21 @@ if __package__ in (None, ""):  # spark-submit runs this file as a script
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from common.configfile import to_dict
-from common.contracts import EtlCounts, EtlManifest, SplitStats
+from common.contracts import EtlManifest
 from preprocessing.config import EtlConfig
 from preprocessing.conversations import assign_split, conversation_roots, driver_roots
 from preprocessing.driver_tables import count_rows, local_dir, read_columns, to_spark
 from preprocessing.labeling import (MASK_COLUMN, RuleSet, category_counts, load_rules, observe_rule_counts,
                                    spark_label_from_mask, spark_rule_mask)
-from common.provenance import git_commit, versions
 from preprocessing.reading import (InputError, check_decoding, duplicate_rows, mark_duplicates, read_raw, split_csv,
                                    validate)
 from preprocessing.rowchecks import DUPLICATE
-from preprocessing.runfolder import HadoopFS, clean_stale_staging, publish, staging_path
-from preprocessing.schema import (LENGTH_BINS, PREPARED_COLUMNS, QUARANTINE_COLUMNS, SPLITS,
-                                  describe_prepared, length_histogram, spark_length_bin)
+from preprocessing.run_manifest import build_manifest, reconcile, split_stats, value_counts
+from preprocessing.runfolder import HadoopFS, RunFolder, clean_stale_staging, publish, staging_path
+from preprocessing.schema import PREPARED_COLUMNS, QUARANTINE_COLUMNS, SPLITS
 from preprocessing.session import get_spark
 from preprocessing.text import spark_clean_from_model_text, spark_model_text
 
@@ -50,29 +43,6 @@ from preprocessing.text import spark_clean_from_model_text, spark_model_text
 # customer messages), so for them it only costs time, hashing every value until
 # the dictionary overflows; only the label columns keep it.
 DICTIONARY_COLUMNS = ("label", "rule_label")
-
-
-class ReconciliationError(RuntimeError):
-    """Counts do not add up: a bug, never bad input. Nothing is published."""
-
-
-@dataclass
-class RunFolder:
-    """Where a run is published: <output>/<run_date>/<run_id>."""
-
-    run_date: str
-    run_id: str
-    parent: str
-
-    @property
-    def final(self) -> str:
-        return f"{self.parent}/{self.run_id}"
-
-    @classmethod
-    def of(cls, cfg: EtlConfig) -> "RunFolder":
-        now = datetime.now(timezone.utc)
-        run_date = cfg.run_date or now.strftime("%Y-%m-%d")
-        return cls(run_date, cfg.run_id or now.strftime("%Y%m%dT%H%M%SZ"), f"{cfg.output.rstrip('/')}/{run_date}")
 
 
 def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
@@ -111,12 +81,12 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
             writer = writer.option(f"parquet.enable.dictionary#{column}", "true")
         writer.parquet(f"{staging}/by_split")
         clock.lap("prepare_write_s")
-        stats = _split_stats(spark, f"{staging}/by_split", on_driver)
+        stats = split_stats(spark, f"{staging}/by_split", on_driver)
         _move_splits(fs, staging)
         for scratch in ("parsed", "keys"):  # parse cache and driver key tables: every reader has run
             fs.delete(f"{staging}/{scratch}")
-        manifest = _manifest(cfg, rules, folder, counts, stats, spark.version)
-        _reconcile(manifest)
+        manifest = build_manifest(cfg, rules, folder, counts, stats, spark.version)
+        reconcile(manifest)
         clock.lap("stats_s")
         manifest.rule_categories = category_counts(rule_counts.get)
         manifest.timings_s = clock.report()
@@ -203,7 +173,7 @@ def _outcomes_on_driver(spark: SparkSession, checked: DataFrame, staging: str) -
         customers = customers.join(F.broadcast(dups.select("_row")), "_row", "left_anti")
         quarantine = checked.join(F.broadcast(dups), "_row", "left").withColumn(
             "reason", F.when(F.col("_dup"), F.lit(DUPLICATE)).otherwise(F.col("reason")))
-    by_reason = _value_counts(t["reason"].drop_null())
+    by_reason = value_counts(t["reason"].drop_null())
     if dup.any():
         by_reason[DUPLICATE] = int(dup.sum())
     counts = {"customer_rows": int(inbound.sum()), "company_rows": int((~inbound).sum()),
@@ -270,53 +240,6 @@ def with_text_forms(df: DataFrame, rules: RuleSet) -> DataFrame:
     return df.withColumn("rule_label", spark_label_from_mask(rules, F.col(MASK_COLUMN)))
 
 
-def _split_stats(spark: SparkSession, by_split: str, on_driver: bool) -> dict:
-    """Rows, labels, conversations and text-length histogram per split, from the written shards.
-
-    `on_driver`: the ids already fit on the driver (as in `_outcomes`); if the
-    shards are on its disk too, they are counted there, by pyarrow, in a
-    third of the time a Spark job takes.
-    """
-    local = local_dir(spark, by_split) if on_driver else None
-    if local is not None:
-        return {s: _split_stats_on_driver(f"{local}/split={s}") for s in SPLITS}
-    prepared = spark.read.parquet(by_split)
-    with_chars = prepared.select("split", "label", "rule_label", F.length("text").alias("chars"))
-    rows = with_chars.groupBy("split", "label", "rule_label", spark_length_bin(F.col("chars")).alias("len_bin")).agg(
-        F.count(F.lit(1)).alias("n")
-    ).collect()
-    convs = dict(prepared.groupBy("split").agg(F.countDistinct("conversation_id")).collect())
-    stats = {s: {"rows": 0, "conversations": convs.get(s, 0), "labels": {}, "text_length_chars": {}, "pairs": {}} for s in SPLITS}
-    for r in rows:
-        s = stats[r["split"]]
-        s["rows"] += r["n"]
-        s["labels"][r["label"]] = s["labels"].get(r["label"], 0) + r["n"]
-        key = str(r["len_bin"])
-        s["text_length_chars"][key] = s["text_length_chars"].get(key, 0) + r["n"]
-        pair = f"{r['label']}|{r['rule_label']}"
-        s["pairs"][pair] = s["pairs"].get(pair, 0) + r["n"]
-    return stats
-
-
-def _split_stats_on_driver(folder: str) -> dict:
-    """One split's `_split_stats`, streamed from its local shards (no folder: no rows)."""
-    rows, labels, lengths, pairs, conversations = 0, Counter(), Counter(), Counter(), [np.zeros(0, dtype=np.int64)]
-    batches = ds.dataset(folder, format="parquet").to_batches(
-        columns=["label", "rule_label", "text", "conversation_id"]) if Path(folder).is_dir() else []
-    for b in batches:
-        rows += b.num_rows
-        labels.update(_value_counts(b["label"]))
-        lengths.update(length_histogram(pc.utf8_length(b["text"]).to_numpy()))  # code points, as Spark's length()
-        pairs.update(_value_counts(pc.binary_join_element_wise(b["label"], b["rule_label"], "|")))
-        conversations.append(b["conversation_id"].to_numpy())
-    return {"rows": rows, "conversations": len(np.unique(np.concatenate(conversations))), "labels": dict(labels),
-            "text_length_chars": dict(lengths), "pairs": dict(pairs)}
-
-
-def _value_counts(values: pa.Array) -> dict:
-    return {r["values"]: r["counts"] for r in pc.value_counts(values).to_pylist()}
-
-
 def _write_shards(df: DataFrame, rows: int, rows_per_shard: int, path: str, fs: HadoopFS) -> None:
     """ceil(rows / rows_per_shard) even shards; no rows -> an empty folder, never an empty file."""
     if rows == 0:
@@ -324,48 +247,6 @@ def _write_shards(df: DataFrame, rows: int, rows_per_shard: int, path: str, fs: 
         return
     shards = math.ceil(rows / rows_per_shard)
     df.repartition(shards).write.option("maxRecordsPerFile", rows_per_shard).parquet(path)
-
-
-def _agreement(stats: dict, labels: list[str]) -> dict:
-    pairs: dict[str, int] = {}
-    for s in stats.values():
-        for k, n in s["pairs"].items():
-            pairs[k] = pairs.get(k, 0) + n
-    total = sum(pairs.values())
-    agree = sum(n for k, n in pairs.items() if k.split("|")[0] == k.split("|")[1])
-    confusion = [[pairs.get(f"{g}|{r}", 0) for r in labels] for g in labels]
-    return {"rows": total, "accuracy": round(agree / total, 4) if total else None,
-            "labels": labels, "confusion_gold_rows_rule_cols": confusion}
-
-
-def _manifest(cfg: EtlConfig, rules: RuleSet, folder: RunFolder, counts: dict, stats: dict, spark_version: str) -> EtlManifest:
-    return EtlManifest(
-        run_date=folder.run_date,
-        run_id=folder.run_id,
-        path=folder.final,
-        created_at=datetime.now(timezone.utc).isoformat(),
-        input=cfg.input.path,
-        counts=EtlCounts(**counts),
-        labels=rules.labels,
-        label_source=f"gold column '{cfg.gold_label_column}'" if cfg.gold_label_column else f"rules {cfg.rules}",
-        splits={s: SplitStats(**{k: v for k, v in st.items() if k != "pairs"}) for s, st in stats.items()},
-        text_length_bins_chars=list(LENGTH_BINS),
-        schema=describe_prepared(),
-        quarantine_columns=list(QUARANTINE_COLUMNS),
-        config=to_dict(cfg),
-        versions={**versions(("pyspark", "pyarrow")), "spark": spark_version},
-        git_commit=git_commit(),
-        rule_agreement_with_gold=_agreement(stats, rules.labels) if cfg.gold_label_column else None,
-    )
-
-
-def _reconcile(manifest: EtlManifest) -> None:
-    c = manifest.counts
-    split_rows = sum(s.rows for s in manifest.splits.values())
-    if c.input_rows != c.customer_rows + c.company_rows + c.quarantined_rows:
-        raise ReconciliationError(f"input {c.input_rows} != customer + company + quarantined: {c}")
-    if split_rows != c.customer_rows:
-        raise ReconciliationError(f"split rows {split_rows} != customer rows {c.customer_rows}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,10 +10,13 @@ in this project refuses a run without it.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from pyspark.sql import SparkSession
 
 from common.storage import probe_name, unwritable
+from preprocessing.config import EtlConfig
 
 SUCCESS = "_SUCCESS"
 
@@ -69,6 +72,25 @@ class HadoopFS:
             self.delete(probe)
         except Exception as exc:  # Py4J wraps every Java IOException
             raise unwritable(root, exc, "output") from None
+
+
+@dataclass
+class RunFolder:
+    """Where a run is published: <output>/<run_date>/<run_id>."""
+
+    run_date: str
+    run_id: str
+    parent: str
+
+    @property
+    def final(self) -> str:
+        return f"{self.parent}/{self.run_id}"
+
+    @classmethod
+    def of(cls, cfg: EtlConfig) -> "RunFolder":
+        now = datetime.now(timezone.utc)
+        run_date = cfg.run_date or now.strftime("%Y-%m-%d")
+        return cls(run_date, cfg.run_id or now.strftime("%Y%m%dT%H%M%SZ"), f"{cfg.output.rstrip('/')}/{run_date}")
 
 
 def staging_path(final: str) -> str:
