@@ -134,7 +134,7 @@ def test_gold_column_labels_and_rule_agreement(spark, tmp_path):
         demoted.update(d.contexts if d.demoted and d.label == rules.default_label else ())
     assert m["rule_categories"] == {"fired": {c.name: fired[c.name] for c in rules.categories},
                                     "demoted_by_context": {c.name: demoted[c.name] for c in rules.contexts}}
-    assert sum(fired.values()) > len(gold) and sum(demoted.values()) > 40  # rows fire several; context demotes many
+    assert len(fired) == len(rules.categories) and sum(demoted.values()) > 40  # every category fires on dev
     # The agreement counted by a Spark job (the route for runs too big for the driver) is the same.
     joins = run_etl(spark, tmp_path / "joins", ["run_id=gold", "conversations.driver_max_rows=0"], config="configs/preprocess/gold.yaml")
     assert joins["rule_agreement_with_gold"] == m["rule_agreement_with_gold"] and joins["splits"] == m["splits"]
