@@ -60,7 +60,7 @@ class PredictConfig:
     precision: str = "auto"
     """auto | fp32 | bf16 | int8 | onnx | onnx-int8. auto: bf16 on cuda and on CPUs with native bf16, else fp32."""
     num_threads: Optional[int] = None
-    """torch CPU threads; default every core this process may use."""
+    """torch CPU threads; default: probe 1, half or all usable cores and keep the fastest now (modeling/cpu_threads.py)."""
     tokenizer_workers: int = 2
     """Threads tokenizing the next chunk while the model runs this one (the fast tokenizer drops the GIL)."""
     run_id: Optional[str] = None

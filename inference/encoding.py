@@ -112,7 +112,7 @@ def pad_batch(enc: Encoded, rows: np.ndarray, multiple_of: int = 8) -> tuple[np.
     """input_ids and attention_mask (int64 [len(rows), L]) for the given rows, padded right."""
     lengths = enc.lengths[rows].astype(np.int64)
     width = int(_round_up(lengths.max(initial=1), multiple_of))
-    # Tensor cores and oneDNN kernels prefer lengths in multiples of 8.
+    # Tensor cores prefer lengths in multiples of 8; CPU callers pass 1 (Predictor.pad_multiple).
     cols = np.arange(width)
     mask = cols[None, :] < lengths[:, None]
     gather = np.minimum(enc.offsets[rows][:, None] + cols[None, :], max(len(enc.ids) - 1, 0))
