@@ -125,6 +125,15 @@ def test_definition_images_parameters_and_gate(definition):
 
 
 @pytest.mark.e2e  # the SDK builds the whole pipeline definition
+def test_every_session_opts_out_of_telemetry_and_dry_runs_touch_no_aws():
+    from pipeline.sagemaker import DryRunAws, connect
+    from pipeline.sagemaker_pipeline_config import WeeklyPipelineConfig
+
+    aws = connect(load_config(WeeklyPipelineConfig, ROOT / CONFIG), dry_run=True)
+    assert aws.session.sagemaker_config["SageMaker"]["PythonSDK"]["Modules"]["TelemetryOptOut"] is True
+    assert isinstance(aws.boto, DryRunAws) and aws.session.sagemaker_client is aws.boto.client("sagemaker")
+
+
 def test_definition_is_well_formed(definition):
     """Structural check (the published JSON schema has no licence to ship it under): names, types, references."""
     steps = all_steps(definition["Steps"])
