@@ -192,13 +192,13 @@ def session(cfg: SageMakerConfig, dry_run: bool):
 def launch_training(cfg: SageMakerConfig, train_config: str, run_dir: str, overrides: list[str],
                     dry_run: bool = False, extra_files: tuple[str, ...] = ()) -> dict:
     """Submit (or, dry_run, only build) the training job; returns estimator args and the request."""
-    from sagemaker.huggingface import HuggingFace
-
     if not dry_run:
         check_run_complete(run_dir)
     role = cfg.role or (DRY_RUN_ROLE if dry_run else "")
     if not role:
         raise ConfigError("role is empty: set role in the SageMaker config (an IAM role ARN), or use --dry-run")
+    from sagemaker.huggingface import HuggingFace  # after the checks: the SDK takes seconds to import
+
     sess = session(cfg, dry_run)
     with tempfile.TemporaryDirectory(prefix="sm-source-") as tmp:
         source_dir = stage_source_dir(os.path.join(tmp, "source"), extra_files)
@@ -217,11 +217,11 @@ def launch_training(cfg: SageMakerConfig, train_config: str, run_dir: str, overr
 def launch_transform(cfg: SageMakerConfig, model_data: str, input_s3: str, output_s3: str,
                      dry_run: bool = False, env: dict | None = None) -> dict:
     """Batch Transform of JSON Lines input ({"inputs": text} per line) with a registered model.tar.gz."""
-    from sagemaker.huggingface import HuggingFaceModel
-
     role = cfg.role or (DRY_RUN_ROLE if dry_run else "")
     if not role:
         raise ConfigError("role is empty: set role in the SageMaker config (an IAM role ARN), or use --dry-run")
+    from sagemaker.huggingface import HuggingFaceModel
+
     sess = session(cfg, dry_run)
     t = cfg.transform
     model_kwargs = dict(model_data=model_data, role=role, transformers_version=cfg.inference_transformers_version,

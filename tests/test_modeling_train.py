@@ -201,6 +201,7 @@ def test_accelerate_launch_with_two_cpu_processes(etl_run, tmp_path):
     assert (tmp_path / "registry" / "support-triage-tiny" / "v0001" / "registry.json").is_file()
 
 
+@pytest.mark.e2e  # a second training run, streamed
 def test_streaming_run_trains_from_an_iterable_dataset(etl_run, tmp_path):
     from modeling.train import run
 

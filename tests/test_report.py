@@ -41,6 +41,7 @@ def check_in_chromium(html_path, screenshot_path) -> dict:
     return {"images": images, "errors": errors}
 
 
+@pytest.mark.e2e  # a browser process
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make test / .ci/run install it)")
 def test_report_renders_in_headless_chromium(tmp_path):
     page = tmp_path / "report.html"

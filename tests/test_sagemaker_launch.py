@@ -1,4 +1,5 @@
 """scripts/launch_sagemaker.py --dry-run: the real SDK builds the requests against recording AWS clients, offline."""
+import importlib.util
 import json
 import os
 import subprocess
@@ -17,9 +18,9 @@ RUN = "s3://bucket/etl/2024-05-31/r1"
 
 def _image_combos() -> set[tuple[str, str, str]]:
     """(transformers, pytorch, py) training images the installed SDK knows."""
-    import sagemaker
-
-    path = os.path.join(os.path.dirname(sagemaker.__file__), "image_uri_config", "huggingface.json")
+    # The SDK's own table, found without importing the SDK (seconds of imports).
+    (sdk,) = importlib.util.find_spec("sagemaker").submodule_search_locations
+    path = os.path.join(sdk, "image_uri_config", "huggingface.json")
     versions = json.load(open(path))["training"]["versions"]
     return {(tf, pt.removeprefix("pytorch"), py) for tf, v in versions.items()
             for pt, spec in v.items() if pt.startswith("pytorch") and isinstance(spec, dict)
