@@ -391,3 +391,20 @@ def test_etl_entry_publishes_where_the_dag_reads(spark, synth_csv, tmp_path, mon
     assert not (tmp_path / "etl" / "published" / manifest["run_date"] / "execution-1").exists()  # moved, not copied
     lines = (transform / "batch.jsonl").read_text().splitlines()
     assert len(lines) == manifest["counts"]["customer_rows"] == 1500 - manifest["counts"]["company_rows"]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["start", "--dry-run", "--parameter", "Nope=1"], "unknown pipeline parameter 'Nope'; the pipeline has: RawTrainPrefix"),
+    (["start", "--dry-run", "--parameter", "GateMinTestMacroF1"], "--parameter 'GateMinTestMacroF1' is not of the form Name=value"),
+    (["upsert"], "role is empty: set it in the SageMaker config"),
+    (["schedule", "--dry-run"], "alerts.sns_topic_arn is empty"),
+    (["definition", "etl.instance_count=2"], "etl.instance_count must be 1, found 2"),
+    (["definition", "schedule.cron=0 6 * *"], "schedule.cron must hold six fields"),
+    (["definition", "approval_status=Maybe"], "approval_status must be one of PendingManualApproval, Approved, Rejected"),
+    (["definition", "s3_prefix=bucket/x"], "s3_prefix must be an s3://bucket[/prefix] URI"),
+])
+def test_user_errors_are_one_line_and_exit_2(argv, message, capsys):
+    """Each fails before any AWS call or build, naming the key or flag to fix."""
+    assert main([*argv[:1], "--config", str(ROOT / CONFIG), *argv[1:]]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and len(err.splitlines()) == 1, err
