@@ -114,6 +114,9 @@ class EtlConfig:
     """Label rule file (classes, keywords, priorities)."""
     gold_label_column: Optional[str] = None
     """Input column with human labels; when set it is the label and the rules are only measured."""
+    reviewed_labels: Optional[str] = None
+    """CSV or Parquet of `tweet_id,label[,reviewer,reviewed_at]` (or a Label Studio JSON export): those
+    messages take the reviewed label, over the rules and the gold column (preprocessing/reviewed.py)."""
     split: SplitConfig = field(default_factory=SplitConfig)
     """Train/validation/test fractions and seed."""
     max_text_chars: int = 10_000

@@ -1,7 +1,7 @@
 r"""Raw twcs CSV -> labeled, conversation-grouped train/validation/test Parquet.
 
     python -m preprocessing.etl --config configs/preprocess/default.yaml \
-        --input raw.csv --output runs/etl [--run-date 2024-05-31] [--run-id r1] [key=value ...]
+        --input raw.csv --output runs/etl [--run-date 2024-05-31] [--run-id r1] [--reviewed-labels CSV] [key=value ...]
     spark-submit --py-files code.zip preprocessing/etl.py --input s3://... (same flags; zip -r code.zip common preprocessing)
 
 Writes <output>/<run_date>/<run_id>/{train,validation,test}/*.parquet (schema:
@@ -31,6 +31,7 @@ from preprocessing.labeling import (MASK_COLUMN, RuleSet, category_counts, load_
                                    spark_label_from_mask, spark_rule_mask)
 from preprocessing.reading import (InputError, check_decoding, duplicate_rows, mark_duplicates, read_raw, split_csv,
                                    validate)
+from preprocessing.reviewed import label_source_counts, read_reviewed, record_label_sources
 from preprocessing.rowchecks import DUPLICATE
 from preprocessing.run_manifest import build_manifest, reconcile, split_stats, value_counts
 from preprocessing.runfolder import HadoopFS, RunFolder, clean_stale_staging, publish, staging_path
@@ -42,7 +43,7 @@ from preprocessing.text import spark_clean_from_model_text, spark_model_text
 # texts are mostly distinct (1M generated rows: 342,000 authors among 528,000
 # customer messages), so for them it only costs time, hashing every value until
 # the dictionary overflows; only the label columns keep it.
-DICTIONARY_COLUMNS = ("label", "rule_label")
+DICTIONARY_COLUMNS = ("label", "rule_label", "label_source")
 
 
 def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
@@ -50,6 +51,8 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
     clock = _Clock()
     spark = spark or get_spark(cfg.spark)
     rules = load_rules(cfg.rules)
+    # Checked before any data is read: a bad reviewed label stops the run with nothing published.
+    reviewed = read_reviewed(cfg.reviewed_labels, rules.labels) if cfg.reviewed_labels else None
     folder = RunFolder.of(cfg)
     fs = HadoopFS(spark, cfg.output)
     fs.mkdirs(folder.parent)
@@ -71,7 +74,9 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
                       f"{staging}/quarantine", fs)
         clock.lap("quarantine_s")
         # The rule categories are counted while the rows are written, not in a pass of their own.
-        prepared, rule_counts = observe_rule_counts(_prepare(customers, cfg, rules), rules)
+        # Reviewed labels reach the executors as a broadcast key table, like the conversation roots.
+        reviewed_df = to_spark(spark, reviewed, f"{staging}/keys") if reviewed is not None else None
+        prepared, rule_counts = observe_rule_counts(_prepare(customers, cfg, rules, reviewed_df), rules)
         prepared = prepared.select(*PREPARED_COLUMNS, "split")
         # No shuffle before the write: fewer input partitions than shards only merge (small inputs).
         prepared = prepared.coalesce(max(1, math.ceil(counts["customer_rows"] / cfg.rows_per_shard)))
@@ -81,6 +86,7 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
             writer = writer.option(f"parquet.enable.dictionary#{column}", "true")
         writer.parquet(f"{staging}/by_split")
         clock.lap("prepare_write_s")
+        sources = label_source_counts(spark, f"{staging}/by_split", on_driver) if reviewed is not None else None
         stats = split_stats(spark, f"{staging}/by_split", on_driver)
         _move_splits(fs, staging)
         for scratch in ("parsed", "keys"):  # parse cache and driver key tables: every reader has run
@@ -89,6 +95,7 @@ def run(cfg: EtlConfig, spark: SparkSession | None = None) -> EtlManifest:
         reconcile(manifest)
         clock.lap("stats_s")
         manifest.rule_categories = category_counts(rule_counts.get)
+        record_label_sources(manifest, cfg, reviewed, sources)
         manifest.timings_s = clock.report()
         publish(fs, staging, folder.final, manifest.dumps())
     finally:
@@ -214,7 +221,12 @@ def _source_counts(checked: DataFrame) -> dict:
     }
 
 
-def _prepare(customers: DataFrame, cfg: EtlConfig, rules: RuleSet) -> DataFrame:
+def _prepare(customers: DataFrame, cfg: EtlConfig, rules: RuleSet, reviewed: DataFrame | None = None) -> DataFrame:
+    """Customer rows -> prepared rows: text forms, rule label, `label` and its `label_source`, split.
+
+    `reviewed` (tweet_id, reviewed_label) is small: broadcast, it overrides the
+    rule (or gold) label of exactly its ids, and rows never shuffle.
+    """
     out = with_text_forms(customers.select(
         F.col("tweet_id_n").alias("tweet_id"),
         "conversation_id",
@@ -224,7 +236,13 @@ def _prepare(customers: DataFrame, cfg: EtlConfig, rules: RuleSet) -> DataFrame:
         *([F.trim("gold").alias("gold")] if cfg.gold_label_column else []),
     ), rules)
     label = F.col("gold") if cfg.gold_label_column else F.col("rule_label")
-    return out.withColumn("label", label).withColumn("split", assign_split(F.col("conversation_id"), cfg.split))
+    source = F.lit("gold" if cfg.gold_label_column else "rules")
+    if reviewed is not None:
+        out = out.join(F.broadcast(reviewed), "tweet_id", "left")
+        label = F.coalesce(F.col("reviewed_label"), label)
+        source = F.when(F.col("reviewed_label").isNotNull(), F.lit("reviewed")).otherwise(source)
+    return (out.withColumn("label", label).withColumn("label_source", source)
+            .withColumn("split", assign_split(F.col("conversation_id"), cfg.split)))
 
 
 def with_text_forms(df: DataFrame, rules: RuleSet) -> DataFrame:
@@ -252,7 +270,7 @@ def _write_shards(df: DataFrame, rows: int, rows_per_shard: int, path: str, fs: 
 def main(argv: list[str] | None = None) -> int:
     from common.cli import run_stage
 
-    return run_stage(EtlConfig, run, argv, flags=("input", "output", "run_date", "run_id"),
+    return run_stage(EtlConfig, run, argv, flags=("input", "output", "run_date", "run_id", "reviewed_labels"),
                      default_config="configs/preprocess/default.yaml", doc=__doc__, report=_report)
 
 

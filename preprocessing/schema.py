@@ -29,8 +29,11 @@ PREPARED_FIELDS = (
     ("created_at", pa.timestamp("us", tz="UTC"), False, "message time, UTC"),
     ("text", pa.string(), False, "model input: cased, accents kept, <url>/@user placeholders"),
     ("clean_text", pa.string(), False, "rule input: lowercased, accents folded, words only"),
-    ("label", pa.string(), False, "training label (rule label, or the gold column when configured)"),
+    ("label", pa.string(), False, "training label: the reviewed label, else the gold column when configured, "
+                                  "else the rule label"),
     ("rule_label", pa.string(), False, "what the keyword rules say, kept to measure them against gold"),
+    ("label_source", pa.string(), False, "where `label` came from: rules, reviewed (reviewed_labels) or gold "
+                                         "(gold_label_column)"),
 )
 PREPARED_COLUMNS = tuple(f[0] for f in PREPARED_FIELDS)
 PREPARED_ARROW = pa.schema([pa.field(n, t, nullable=nl) for n, t, nl, _ in PREPARED_FIELDS])

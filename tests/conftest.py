@@ -100,6 +100,7 @@ def build_etl_run(csv_path: Path, run: Path, rows_per_shard: int = 300, seed: in
     rows["text"] = rows.text.map(model_text)
     rows["clean_text"] = rows.text.map(clean_from_model_text)
     rows["rule_label"] = rows["label"] = rows.clean_text.map(rules.label)
+    rows["label_source"] = "rules"
     empty = rows.text == ""
     rows = rows[~empty]
     share = rows.conversation_id.map(lambda c: int(hashlib.sha256(f"{seed}:{c}".encode()).hexdigest()[:8], 16) / 16**8)
@@ -114,7 +115,8 @@ def build_etl_run(csv_path: Path, run: Path, rows_per_shard: int = 300, seed: in
         lengths = part.text.str.len().to_numpy()
         stats[split] = SplitStats(rows=len(part), conversations=int(part.conversation_id.nunique()),
                                   labels={k: int(v) for k, v in part.label.value_counts().items()},
-                                  text_length_chars=length_histogram(lengths))
+                                  text_length_chars=length_histogram(lengths),
+                                  label_sources={"rules": len(part)} if len(part) else {})
     company = int((raw.inbound != "True").sum())
     counts = EtlCounts(input_rows=len(raw), customer_rows=len(rows), company_rows=company,
                        quarantined_rows=int(empty.sum()), quarantined_by_reason={"empty_text": int(empty.sum())} if empty.any() else {})
