@@ -21,6 +21,7 @@ from modeling.config import TrainingConfig
 from modeling.data import collator
 from modeling.kernels import cpu_has_native_bf16
 from modeling.metrics import trainer_metrics
+from modeling.sampling import LabelMixedLengthSampler
 
 BEST_METRIC = "macro_f1"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
@@ -114,8 +115,12 @@ def _version_specific(cfg: TrainingConfig) -> dict:
 class WeightedLossTrainer(Trainer):
     """Cross-entropy weighted per class, so the rare `critical` class counts as much as the common one."""
 
-    def __init__(self, *args, class_weights: list[float] | None = None, **kwargs):
+    def __init__(self, *args, class_weights: list[float] | None = None, label_mixed_groups: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # True, with length grouping on: batches keep the label mix (modeling/sampling.py)
+        # instead of transformers' length sort. A measured lever (benchmark_train.py
+        # --label-mixed), not the default: it pads more (README benchmarks).
+        self.label_mixed_groups = label_mixed_groups
         self.class_weights = torch.tensor(class_weights, dtype=torch.float32) if class_weights else None
         # The weights on the logits' device and dtype, made once: a host-to-device
         # copy in every step would block until the GPU drains its queue.
@@ -125,6 +130,16 @@ class WeightedLossTrainer(Trainer):
             # the gradient-accumulation steps itself (it skips that when it
             # believes the model normalises by num_items_in_batch).
             self.model_accepts_loss_kwargs = False
+
+    def _get_train_sampler(self, train_dataset=None):
+        dataset = self.train_dataset if train_dataset is None else train_dataset
+        grouped = getattr(self.args, "train_sampling_strategy", None) == "group_by_length" or \
+            getattr(self.args, "group_by_length", False)  # 5.x names it one way, 4.x the other
+        columns = set(getattr(dataset, "column_names", None) or ())
+        if self.label_mixed_groups and grouped and {"length", "label"} <= columns:
+            return LabelMixedLengthSampler(dataset["length"], dataset["label"], self.args.train_batch_size,
+                                           seed=self.args.data_seed if self.args.data_seed is not None else self.args.seed)
+        return super()._get_train_sampler(train_dataset)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.class_weights is None:

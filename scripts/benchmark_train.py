@@ -1,6 +1,6 @@
 """Training throughput of this project's recipe against common defaults, on the same data in one run.
 
-    python scripts/benchmark_train.py --device cpu --max-steps 12 [--json bench.json]
+    python scripts/benchmark_train.py --device cpu [--repeats 2] [--json bench.json]   # ~5 min a round on 2 cores
     python scripts/benchmark_train.py --device cuda --json bench.json     # H100: DistilBERT-multilingual shape
     python scripts/benchmark_train.py --device cuda --compile train.batch_size=512
 
@@ -8,9 +8,15 @@ Recipes, each trained by the project's own Trainer setup (modeling.trainer) on
 the same texts, from the same initial weights:
 
     project       the train section of --config (+ key=value overrides): dynamic
-                  padding, length grouping, precision, batch size, threads, optimizer
+                  padding, length grouping, precision, batch size, optimizer, class-weighted
+                  loss, and on CPU the thread count modeling.train picks (a probe of the free cores)
     hf-default    transformers' run_classification.py defaults: pad to 128, fp32, batch 32
     dynamic-fp32  (CPU only) dynamic padding, fp32, batch 32, random order
+
+The references run on torch's default threads (every core), as a user's script
+does. Every recipe trains on the same number of samples (--samples, default one
+pass over the train split), so the validation macro-F1 printed after the timed
+work compares equal amounts of training.
 
 Prints samples/s, real (non-pad) tokens/s, the ratio to each reference recipe,
 model FLOPs utilisation on GPU (6 * params * real tokens / time / peak) and
@@ -37,7 +43,8 @@ from common.configfile import load_config
 from modeling.config import TrainConfig, TrainingConfig
 from modeling.data import PaddingCollator
 from modeling.kernels import shape_agnostic_attention
-from modeling.trainer import WeightedLossTrainer, training_arguments, use_bf16
+from modeling.cpu_threads import apply_torch_threads, cpu_description, usable_cores
+from modeling.trainer import WeightedLossTrainer, class_weights, training_arguments, use_bf16
 
 SHAPE_DISTILBERT_MULTILINGUAL = "distilbert-multilingual-shape"
 TORCH_CUDNN_SDPA = torch.backends.cuda.cudnn_sdp_enabled()  # torch's default, before anything changes it
@@ -226,9 +233,11 @@ def run_recipe(recipe: dict, args, data: dict, labels: list[str]) -> dict:
     if recipe["name"] == "project" and not args.cudnn_sdpa:
         shape_agnostic_attention()
     threads_before = torch.get_num_threads()
-    threads = args.threads or tc.torch_threads
-    if threads > 0:
-        torch.set_num_threads(threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    elif recipe["name"] == "project" and args.device == "cpu":
+        apply_torch_threads(tc.torch_threads)  # as modeling.train: 0 probes the free cores
+    threads = torch.get_num_threads()
     tokenizer, model = build_model(args.model, labels, args.attn, args.seed, data["train"][0])
     train = encode(tokenizer, *data["train"], args.max_length, recipe["pad_to_max"])
     val = encode(tokenizer, *data["validation"], args.max_length, recipe["pad_to_max"])
@@ -239,8 +248,12 @@ def run_recipe(recipe: dict, args, data: dict, labels: list[str]) -> dict:
     steps += args.warmup_steps
     targs = training_arguments(replace(tc, max_steps=steps, logging_steps=10_000, eval_steps=None),
                                tempfile.mkdtemp(prefix="bench-run-"), evaluate=False)
+    # The project recipe weighs its loss as modeling.train does (config train.class_weighted_loss).
+    counts = {name: data["train"][1].count(i) for i, name in enumerate(labels)}
+    weights = class_weights(counts, labels) if tc.class_weighted_loss else None
     trainer = TimedTrainer(model=model, args=targs, train_dataset=train, processing_class=tokenizer,
-                           data_collator=PaddingCollator(tokenizer), warmup_steps=args.warmup_steps)
+                           data_collator=PaddingCollator(tokenizer), warmup_steps=args.warmup_steps,
+                           class_weights=weights, label_mixed_groups=args.label_mixed)
     if args.profile:
         trainer.add_callback(StepProfiler(args.warmup_steps, args.profile_steps, args.profile, recipe["name"]))
     trainer.train()
@@ -255,7 +268,8 @@ def run_recipe(recipe: dict, args, data: dict, labels: list[str]) -> dict:
         "recipe": recipe["name"], "batch_size": tc.batch_size,
         "precision": "bf16" if use_bf16(tc.precision, tc.cpu_bf16) else "fp32",
         "padding": "max_length" if recipe["pad_to_max"] else "dynamic",
-        "group_by_length": tc.group_by_length, "threads": threads if threads > 0 else threads_before,
+        "group_by_length": tc.group_by_length and ("mixed" if args.label_mixed else "sorted"),
+        "class_weighted": weights is not None, "threads": threads,
         "timed_steps": len(trainer.step_samples), "seconds": round(seconds, 3),
         # The median step is robust to other jobs sharing the CPU; the mean is what a quiet machine would see.
         "samples_per_s": median_rate, "samples_per_s_mean": mean_rate,
@@ -281,7 +295,7 @@ def table(rows: list[dict]) -> str:
     def ratio(r, ref, key):
         return r[key] / ok[ref][key] if ref in ok else float("nan")
 
-    head = (f"{'recipe':<13} {'batch':>5} {'prec':>4} {'padding':>10} {'grouped':>7} {'samples/s':>9} "
+    head = (f"{'recipe':<13} {'batch':>5} {'thr':>3} {'prec':>4} {'padding':>10} {'grouped':>7} {'samples/s':>9} "
             f"{'/cpu-s':>7} {'tokens/s':>9} {'pad%':>5} {'x hf-def':>8} {'x dyn32':>7} {'(cpu)':>6} {'MFU':>6} {'val F1':>6}")
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -289,7 +303,7 @@ def table(rows: list[dict]) -> str:
             lines.append(f"{r['recipe']:<13} FAILED: {r['error']}")
             continue
         mfu = f"{100 * r['mfu']:.1f}%" if r["mfu"] is not None else "n/a"
-        lines.append(f"{r['recipe']:<13} {r['batch_size']:>5} {r['precision']:>4} {r['padding']:>10} "
+        lines.append(f"{r['recipe']:<13} {r['batch_size']:>5} {r['threads']:>3} {r['precision']:>4} {r['padding']:>10} "
                      f"{str(r['group_by_length']):>7} {r['samples_per_s']:>9.1f} {r['samples_per_cpu_s']:>7.2f} "
                      f"{r['real_tokens_per_s']:>9.0f} {100 * r['pad_fraction']:>4.0f}% "
                      f"{ratio(r, 'hf-default', 'samples_per_s'):>8.2f} {ratio(r, 'dynamic-fp32', 'samples_per_s'):>7.2f} "
@@ -306,15 +320,19 @@ def parse(argv):
                                                   "configs/train/distilbert-multilingual.yaml (cuda)")
     p.add_argument("--data", default=None, help="ETL run folder; default: generate --rows synthetic rows")
     p.add_argument("--rows", type=int, default=0, help="generated twcs rows, about half customer messages "
-                                                       "(default: 3000 on cpu, 100000 on cuda)")
+                                                       "(default: 6000 on cpu, 100000 on cuda)")
     p.add_argument("--samples", type=int, default=0, help="training samples per recipe (default: one pass over train)")
-    p.add_argument("--max-steps", type=int, default=0, help="cap on timed steps per recipe (keeps CPU runs short)")
+    p.add_argument("--max-steps", type=int, default=0, help="cap on timed steps per recipe (smoke runs; recipes with "
+                                                            "different batch sizes then see different sample counts)")
     p.add_argument("--warmup-steps", type=int, default=3, help="untimed steps first (allocator, autotune, compile)")
     p.add_argument("--max-length", type=int, default=128, help="truncation length for every recipe")
     p.add_argument("--attn", default=None, help="attention implementation, e.g. sdpa (default: the model's)")
     p.add_argument("--compile", action="store_true", help="torch.compile the project recipe")
     p.add_argument("--cudnn-sdpa", action="store_true", help="leave torch's cuDNN attention on, as modeling.train "
                                                               "does not (the before side of modeling/kernels.py)")
+    p.add_argument("--label-mixed", action="store_true", help="the project recipe groups by length keeping each "
+                                                              "batch's label mix (modeling/sampling.py) instead of "
+                                                              "transformers' length sort: the F1 and speed A/B")
     p.add_argument("--recipes", default=None, help="comma-separated subset, e.g. project,dynamic-fp32")
     p.add_argument("--threads", type=int, default=0, help="torch threads for every recipe (0: each recipe's own "
                                                           "setting). 1 gives stable numbers on a machine other jobs share")
@@ -335,7 +353,9 @@ def main(argv=None) -> int:
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # the Trainer must not pick a GPU up behind our back
     args.model = args.model or (MINILM if args.device == "cpu" else SHAPE_DISTILBERT_MULTILINGUAL)
-    args.rows = args.rows or (3000 if args.device == "cpu" else 100_000)
+    # ~2,600 train and ~470 validation texts on CPU: enough validation rows that F1 differences of a few
+    # hundredths are not one or two messages.
+    args.rows = args.rows or (6000 if args.device == "cpu" else 100_000)
     args.attn = args.attn or ("sdpa" if args.device == "cuda" else None)
     config = args.config or ("configs/train/offline-minilm.yaml" if args.device == "cpu"
                              else "configs/train/distilbert-multilingual.yaml")
@@ -343,8 +363,8 @@ def main(argv=None) -> int:
     project = load_config(TrainConfig, config, overrides).train
     data, labels = load_texts(args)
     chosen = [r for r in recipes(project, args.device) if not args.recipes or r["name"] in args.recipes.split(",")]
-    print(f"device {args.device} ({torch.cuda.get_device_name() if args.device == 'cuda' else os.cpu_count()} "
-          f"{'' if args.device == 'cuda' else 'cpus'}), model {args.model}, train {len(data['train'][0])} texts, "
+    print(f"device {args.device} ({torch.cuda.get_device_name() if args.device == 'cuda' else cpu_description()} "
+          f"{'' if args.device == 'cuda' else f'x{usable_cores()}'}), load avg {os.getloadavg()}, model {args.model}, train {len(data['train'][0])} texts, "
           f"validation {len(data['validation'][0])}, project recipe from {config} {overrides}", flush=True)
     best: dict[str, dict] = {}
     for round_ in range(args.repeats):  # interleaved, so a noisy minute hits every recipe alike
@@ -362,7 +382,8 @@ def main(argv=None) -> int:
     print(table(rows))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"device": args.device, "model": args.model, "config": config, "overrides": overrides,
+            json.dump({"device": args.device, "cpu": cpu_description(), "load_avg_at_end": os.getloadavg(),
+                       "model": args.model, "config": config, "overrides": overrides,
                        "cudnn_sdpa": args.cudnn_sdpa,
                        "repeats": args.repeats, "torch": torch.__version__,
                        "train_texts": len(data["train"][0]), "recipes": rows}, fh, indent=2)
