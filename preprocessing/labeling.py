@@ -2,7 +2,7 @@
 
     rules = load_rules("configs/labels/default.yaml")
     rules.label("my card was charged twice")        # -> "critical"
-    rules.explain("what happens if autopay fails")  # -> Decision(label="non_critical", demoted=True, ...)
+    rules.explain("what happens if autopay fails")  # -> Decision(label="non_critical", demoted=("critical",), ...)
 
 How a `clean_text` is labeled, by `RuleSet.label` (Python) and `spark_label` (Spark) alike:
 
@@ -20,8 +20,9 @@ Phrases are normalised with the same `clean_text` as the messages and matched on
 whole words: both sides are space-separated word sequences, so a space-anchored
 regex is a word/phrase boundary match that behaves the same in Java and Python.
 Handles and URLs are already gone from `clean_text`, so "@AmazonHelp" fires nothing.
-Spark stays in native functions: one `regexp_extract_all` per row, then small
-regexes over the few phrases it found.
+Spark stays in native functions (`spark_rule_mask`): a cheap anchor search, one
+`regexp_extract_all` on the rows that pass it, and a 64-bit mask of the groups
+found, so the label and the per-category counts are bit tests.
 """
 from __future__ import annotations
 
@@ -30,7 +31,6 @@ import re
 from dataclasses import dataclass, field
 
 from preprocessing.rulefile import Category, Context, LabelClass, load_rules  # noqa: F401  (the public API)
-from preprocessing.text import clean_text  # noqa: F401  (callers label clean_text(raw))
 
 MASK_COLUMN = "_rule_mask"
 """Scratch column the ETL keeps between the scan and the label (and the category counts)."""

@@ -80,7 +80,8 @@ def load_rules(path: str | Path):
                      for i, item in enumerate(_as_list(data.get("context"), path, "context")))
     ignore = _phrases(data.get("ignore_phrases"), path, "ignore_phrases", seen)
     urgent = _phrases(data.get("urgent_signals"), path, "urgent_signals", seen)
-    names = [c.name for cls in classes for c in cls.categories] + [c.name for c in contexts] + (["urgent"] if urgent else [])
+    names = [c.name for cls in classes for c in cls.categories] + [c.name for c in contexts]
+    names += ["urgent"] if urgent else []
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise ConfigError(f"{path}: category/context name '{twice[0]}' is used twice ('urgent' names the "
