@@ -134,6 +134,7 @@ def test_every_session_opts_out_of_telemetry_and_dry_runs_touch_no_aws():
     assert isinstance(aws.boto, DryRunAws) and aws.session.sagemaker_client is aws.boto.client("sagemaker")
 
 
+@pytest.mark.e2e  # the SDK builds the whole pipeline definition
 def test_definition_is_well_formed(definition):
     """Structural check (the published JSON schema has no licence to ship it under): names, types, references."""
     steps = all_steps(definition["Steps"])
