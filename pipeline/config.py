@@ -40,11 +40,34 @@ class DataSpec:
     """Share of generated threads in Spanish."""
     include_real_sample: bool = True
     """Mix the 93 real Kaggle rows (data/samples/twcs_sample.csv) into the training data."""
+    reviewed_labels: Optional[str] = None
+    """Labels people gave back (CSV/Parquet `tweet_id,label`, or a Label Studio export of a review queue):
+    the training ETL applies them over the rules (the ETL's reviewed_labels)."""
 
     def __post_init__(self):
         check_fraction("data.spanish_fraction", self.spanish_fraction)
         if self.train_rows < 100 or self.new_batch_rows < 1:
             raise ConfigError("data.train_rows must be >= 100 and data.new_batch_rows >= 1")
+
+
+@dataclass
+class ReviewSpec:
+    """The review step: a queue of the new batch's messages that most deserve a person's look (modeling.review)."""
+
+    enabled: bool = False
+    """Write <run>/review/queue.csv (or .json) after the predict step."""
+    size: int = 200
+    """At most this many messages in the queue."""
+    format: str = "csv"
+    """csv, or label-studio (Label Studio JSON tasks with the model's label as a pre-annotation)."""
+    overrides: list[str] = field(default_factory=list)
+    """Further modeling.review.ReviewConfig keys, e.g. unsure_margin=0.1."""
+
+    def __post_init__(self):
+        if self.format not in ("csv", "label-studio"):
+            raise ConfigError(f"review.format must be csv or label-studio, found {self.format!r}")
+        if self.size < 1:
+            raise ConfigError(f"review.size must be >= 1, found {self.size}")
 
 
 @dataclass
@@ -85,6 +108,8 @@ class PipelineConfig:
     """Training config."""
     predict: StageRef = field(default_factory=lambda: StageRef("configs/predict/default.yaml"))
     """Batch inference config."""
+    review: ReviewSpec = field(default_factory=ReviewSpec)
+    """The review queue of the new batch (local launcher only)."""
     sagemaker: SageMakerSpec = field(default_factory=SageMakerSpec)
     """Only read when launcher is sagemaker."""
     report: bool = True

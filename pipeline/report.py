@@ -2,7 +2,12 @@
 
 Built by the pipeline's last step from what the stages wrote, each read
 through its contract: the ETL runs (open_etl_run), the model's metrics.json
-(TrainMetrics) and plots, the predictions' summary.json (PredictSummary).
+(TrainMetrics) and plots, the predictions' summary.json (PredictSummary) and
+shards. It leads with what a support team needs: agreement with human labels
+(gold test and dev per language, reviewed labels), critical recall and
+precision at the chosen threshold, the gate, and the most urgent messages of
+the new batch. Agreement with the keyword rules (the weak-label test split)
+comes after, named for what it is.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from common.etl_run import EtlRun, open_etl_run
 ETL_STEPS = ("etl_train", "etl_new_batch")
 
 MISCLASSIFIED_SHOWN = 12
+URGENT_SHOWN = 20
 
 
 def _png(fig) -> str:
@@ -98,16 +104,116 @@ def _model_sections(metrics: TrainMetrics | None, model_dir: str | None) -> str:
         rows += [[f"{lab} {k}", t.get(k, "-"), b.get(k, "-")] for k in ("precision", "recall", "f1")]
     rows.append(["macro-F1", test.get("macro_f1", "-"), base.get("macro_f1", "-")])
     rows.append(["accuracy", test.get("accuracy", "-"), base.get("accuracy", "-")])
-    gate = metrics.gate
-    out += ["<h2>Model vs baseline (test split)</h2>", _table(["metric", "fine-tuned model", "TF-IDF + LogReg baseline"], rows),
-            f"<p>approved: <b>{gate.approved}</b> (gate: test macro-F1 &ge; {gate.min_test_macro_f1} and &ge; baseline)</p>"]
-    if gate.reasons:
-        out.append(f"<p class='warn'>not approved because {html.escape('; '.join(gate.reasons))}</p>")
-    gold = metrics.gold or {}
-    if gold:
-        grows = [[who, (gold.get(who) or {}).get("accuracy", "-"), (gold.get(who) or {}).get("macro_f1", "-")] for who in ("model", "rules")]
-        out += ["<h2>Gold-set agreement (hand-labeled)</h2>", _table(["labeler", "accuracy", "macro-F1"], grows)]
+    out += ["<h2>Agreement with the keyword rules (weak-label test split)</h2>",
+            "<p>The test split is labeled by the keyword rules (and reviewed labels where given): this says how well "
+            "each model reproduces the rules, not whether it is right. Both take the argmax here.</p>",
+            _table(["metric", "fine-tuned model", "TF-IDF + LogReg baseline"], rows)]
+    return "".join(out) + _label_issues_section(metrics.label_issues)
+
+
+def _human_section(metrics: TrainMetrics | None) -> str:
+    """What the page leads with: the model against labels people gave, at its threshold, and the verdict."""
+    from modeling.artifacts import gate_rule, threshold_line
+    from modeling.gold import agreement_rows
+
+    if not metrics:
+        return "<h2>Agreement with human labels</h2><p class='na'>no trained model in this run</p>"
+    g = metrics.gate
+    out = ["<h2>Agreement with human labels</h2>",
+           f"<p>Decision: {html.escape(threshold_line(metrics))}</p>",
+           f"<p>approved: <b>{g.approved}</b> ({html.escape(gate_rule(g)).replace('&gt;=', '&ge;')})</p>"]
+    if g.reasons:
+        out.append(f"<p class='warn'>not approved because {html.escape('; '.join(g.reasons))}</p>")
+    positive = (metrics.triage_threshold or {}).get("label") or metrics.labels[0]
+    if metrics.gold:
+        rows = agreement_rows(metrics.gold["splits"], positive)
+        rows.sort(key=lambda r: (r[0] != "test", r[0]))  # the locked split first
+        out += ["<p>Hand-labeled gold messages: <i>model</i> has the threshold applied (what production labels), "
+                "<i>model_argmax</i> does not, <i>rules</i> are the keyword rules that labeled the training data.</p>",
+                _table(["gold split", "language", "rows", "labeler", "accuracy", "macro-F1", f"{positive} recall",
+                        f"{positive} precision"], [[v if v is not None else "-" for v in r] for r in rows])]
+    else:
+        out.append("<p class='na'>no gold set was scored (gold.dev and gold.test are null)</p>")
+    if metrics.reviewed:
+        r = metrics.reviewed
+        rows = [[who, r["rows"], r[who]["accuracy"], r[who]["macro_f1"],
+                 r[who]["per_class"][positive]["recall"], r[who]["per_class"][positive]["precision"]]
+                for who in ("model", "rules")]
+        out += [f"<h3>Reviewed labels ({html.escape(r['split'])} split)</h3>",
+                _table(["labeler", "rows", "accuracy", "macro-F1", f"{positive} recall", f"{positive} precision"], rows)]
     return "".join(out)
+
+
+def _label_issues_section(issues: dict | None) -> str:
+    if not issues:
+        return ""
+    if issues.get("skipped"):
+        return f"<h2>Likely label errors (cleanlab)</h2><p class='na'>{html.escape(issues['skipped'])}</p>"
+    rows = [[name, c["rows"], c["likely_errors"], c["share"] if c["share"] is not None else "-"]
+            for name, c in issues["by_class"].items()]
+    return ("<h2>Likely label errors (cleanlab)</h2><p>Train-split rows whose weak label the out-of-fold "
+            f"TF-IDF model confidently contradicts: {issues['likely_errors']:,} of {issues['rows']:,}.</p>"
+            + _table(["label given", "rows", "likely errors", "share"], rows))
+
+
+def _urgent_section(summary: PredictSummary | None, predictions: str | None, new_batch: EtlRun | None) -> str:
+    """The new batch's messages with the highest critical score, with their text."""
+    if summary is None or not predictions or new_batch is None:
+        return ""
+    rule = summary.model.triage_threshold or {}
+    positive = rule.get("label") or summary.model.labels[0]
+    top = top_scored(predictions, summary.output.get("format", "parquet"), f"prob_{positive}", URGENT_SHOWN)
+    if top.empty:
+        return ""
+    texts = _texts(new_batch, top["id"].tolist())
+    rows = [[r.id, texts.get(r.id, "(not in the new batch's ETL run)"), r.label, float(r.prob)] for r in top.itertuples()]
+    where = f"the threshold {rule['threshold']:.3f}" if rule else "the argmax"
+    return (f"<h2>Most urgent new messages</h2><p>The {len(rows)} messages of the new batch with the highest "
+            f"P({html.escape(positive)}); the label applies {where}.</p>"
+            + _table(["tweet id", "text", "label", f"P({positive})"], rows))
+
+
+def top_scored(predictions: str, fmt: str, column: str, n: int):
+    """The n prediction rows with the highest `column`, shard by shard (memory stays at n rows per shard)."""
+    import pandas as pd
+
+    from inference.sinks import read_table
+
+    fs, root = fsspec.core.url_to_fs(predictions.rstrip("/"))
+    best = []
+    for path in sorted(fs.glob(f"{root}/predictions/*")):
+        shard = read_table(fs, path, fmt, columns=["id", "label", column]).to_pandas()
+        best.append(shard.nlargest(n, column))
+    if not best:
+        return pd.DataFrame(columns=["id", "label", "prob"])
+    out = pd.concat(best).nlargest(n, column).rename(columns={column: "prob"})
+    return out.astype({"id": str})
+
+
+def _texts(run: EtlRun, ids: list[str]) -> dict[str, str]:
+    """{tweet id: model text} of those ids in the run's shards."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    wanted = pa.array([int(i) for i in ids if i.isdigit()], pa.int64())
+    found = {}
+    for url, _ in run.all_files():
+        with fsspec.open(url, "rb") as fh:
+            t = pq.read_table(fh, columns=["tweet_id", "text"])
+        t = t.filter(pc.is_in(t["tweet_id"], value_set=wanted))
+        found.update({str(k): v for k, v in zip(t["tweet_id"].to_pylist(), t["text"].to_pylist())})
+    return found
+
+
+def _review_section(review: dict | None) -> str:
+    if not review:
+        return ""
+    signals = ", ".join(f"{k}: {v}" for k, v in review["by_signal"].items())
+    return (f"<h2>Review queue</h2><p>{review['rows']:,} of {review['candidates']:,} candidate messages "
+            f"({review['scored']:,} scored) queued for a person at <code>{html.escape(review['output'])}</code> "
+            f"({html.escape(review['format'])}); rows per signal: {html.escape(signals)}. Labels given back go into "
+            "the next training ETL (<code>data.reviewed_labels</code>).</p>")
 
 
 def _misclassified(train_run: EtlRun | None, model_dir: str | None) -> str:
@@ -126,10 +232,11 @@ def _misclassified(train_run: EtlRun | None, model_dir: str | None) -> str:
     predictor = Predictor.load(model_dir, device="cpu")
     preds = predictor.predict(test["text"].tolist())
     test["predicted"] = [predictor.labels[i] for i in preds.label_ids]
-    test["score"] = preds.probs.max(axis=1)
+    test["score"] = preds.scores
     wrong = test[test["predicted"] != test["label"]].sort_values("score", ascending=False).head(MISCLASSIFIED_SHOWN)
     rows = [[r.text, r.label, r.predicted, float(r.score)] for r in wrong.itertuples()]
-    return (f"<h2>Misclassified test messages ({(test['predicted'] != test['label']).sum()} of {len(test)})</h2>"
+    return (f"<h2>Misclassified test messages: model and label disagree ({(test['predicted'] != test['label']).sum()} "
+            f"of {len(test)}; the label is the rules' unless reviewed)</h2>"
             + _table(["text", "label", "predicted", "score"], rows))
 
 
@@ -166,8 +273,9 @@ def build_report(cfg, steps: dict) -> str:
     metrics = TrainMetrics.read(f"{model_dir}/metrics.json") if model_dir and storage.exists(f"{model_dir}/metrics.json") else None
     predictions = (steps.get("predict") or {}).get("output")  # none when the predict step ran as a SageMaker job
     summary = PredictSummary.read(f"{predictions}/summary.json") if predictions else None
-    body = [f"<h1>Support triage pipeline: {html.escape(cfg.run_id)}</h1>", _counts_section(runs), _split_section(runs),
-            _model_sections(metrics, model_dir), _misclassified(runs.get("etl_train"), model_dir if metrics else None),
-            _predictions_section(summary)]
+    body = [f"<h1>Support triage pipeline: {html.escape(cfg.run_id)}</h1>", _human_section(metrics),
+            _urgent_section(summary, predictions, runs.get("etl_new_batch")), _review_section(steps.get("review")),
+            _counts_section(runs), _split_section(runs), _model_sections(metrics, model_dir),
+            _misclassified(runs.get("etl_train"), model_dir if metrics else None), _predictions_section(summary)]
     return f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(cfg.run_id)} report</title>" \
            f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>"

@@ -3,7 +3,7 @@
     python -m pipeline [--config configs/pipeline/demo.yaml] [--force] [key=value ...]
 
 Training pipeline: data -> ETL -> fine-tune, evaluate, gate, register.
-Inference pipeline: ETL of a new batch -> latest approved model -> predictions + drift.
+Inference pipeline: ETL of a new batch -> latest approved model -> predictions + drift -> review queue.
 Every step calls the stage's own `run()`; none is re-implemented here. A step
 whose marker (<workdir>/<run_id>/steps/<step>.json, written after the step's
 own output is complete) exists is skipped, so a failed run resumes at the step
@@ -22,7 +22,7 @@ from pipeline.config import PipelineConfig
 from pipeline.preflight import preflight
 from pipeline.steps import STEP_FUNCS
 
-STEPS = ("data", "etl_train", "train", "etl_new_batch", "predict", "report")
+STEPS = ("data", "etl_train", "train", "etl_new_batch", "predict", "review", "report")
 
 
 def run(cfg: PipelineConfig) -> dict:
@@ -53,6 +53,8 @@ def _steps(cfg: PipelineConfig) -> list[str]:
         skip |= {"etl_train", "train"}
     if cfg.data.etl_run and cfg.model:
         skip.add("data")
+    if not cfg.review.enabled or cfg.launcher != "local":  # the queue scores the batch with the model, here
+        skip.add("review")
     return [s for s in STEPS if s not in skip and (s != "report" or cfg.report)]
 
 

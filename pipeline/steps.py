@@ -62,6 +62,8 @@ def _etl(cfg: PipelineConfig, state: dict, raw: str, run_id: str) -> dict:
         storage.copy_file(raw, spark_input)
     overrides = [*cfg.preprocess.overrides, f"input={spark_input}", f"output={out_root}",
                  f"run_date={state['run_date']}", f"run_id={run_id}"]
+    if run_id == "train" and cfg.data.reviewed_labels:  # people's answers go into the next training data
+        overrides.append(f"reviewed_labels={cfg.data.reviewed_labels}")
     manifest = etl_run(load_config(EtlConfig, cfg.preprocess.config, overrides))
     path = manifest.path
     if remote:
@@ -69,7 +71,7 @@ def _etl(cfg: PipelineConfig, state: dict, raw: str, run_id: str) -> dict:
         storage.copy_tree(manifest.path, path)
     return {"path": path, "counts": manifest.to_json()["counts"], "splits": {k: v.rows for k, v in manifest.splits.items()},
             "labels": manifest.labels, "rule_agreement_with_gold": manifest.rule_agreement_with_gold,
-            "timings_s": manifest.timings_s}
+            "reviewed_labels": manifest.to_json()["reviewed_labels"], "timings_s": manifest.timings_s}
 
 
 def step_etl_train(cfg, state, results) -> dict:
@@ -94,7 +96,8 @@ def step_train(cfg: PipelineConfig, state: dict, results: dict) -> dict:
     from modeling.train import run as train_run
 
     r = train_run(train_cfg)
-    return {k: r[k] for k in ("output_dir", "metrics", "baseline", "approved", "gate", "registry", "gold", "train", "timings_s")}
+    return {k: r[k] for k in ("output_dir", "metrics", "baseline", "approved", "gate", "registry", "gold", "triage_threshold",
+                              "label_issues", "train", "timings_s")}
 
 
 def step_predict(cfg: PipelineConfig, state: dict, results: dict) -> dict:
@@ -113,6 +116,18 @@ def step_predict(cfg: PipelineConfig, state: dict, results: dict) -> dict:
     return {"output": f"{cfg.root}/predictions", "summary": predict_run(predict_cfg).to_json()}
 
 
+def step_review(cfg: PipelineConfig, state: dict, results: dict) -> dict:
+    """The new batch's review queue, scored by the model the predict step used."""
+    from modeling.review import ReviewConfig
+    from modeling.review import run as review_run
+
+    ext = "json" if cfg.review.format == "label-studio" else "csv"
+    overrides = [*cfg.review.overrides, f"model={cfg.model or 'registry:latest-approved'}", f"registry_root={cfg.registry}",
+                 f"data={results['etl_new_batch']['path']}", f"output={cfg.root}/review/queue.{ext}",
+                 f"size={cfg.review.size}", f"format={cfg.review.format}"]
+    return review_run(load_config(ReviewConfig, None, overrides))
+
+
 def step_report(cfg: PipelineConfig, state: dict, results: dict) -> dict:
     from pipeline.report import build_report
 
@@ -122,4 +137,4 @@ def step_report(cfg: PipelineConfig, state: dict, results: dict) -> dict:
 
 
 STEP_FUNCS = {"data": step_data, "etl_train": step_etl_train, "train": step_train,
-              "etl_new_batch": step_etl_new_batch, "predict": step_predict, "report": step_report}
+              "etl_new_batch": step_etl_new_batch, "predict": step_predict, "review": step_review, "report": step_report}

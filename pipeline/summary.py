@@ -18,17 +18,29 @@ def summary_table(result: dict) -> str:
                          f"{_f(c['company_rows'])} + quarantined {_f(c['quarantined_rows'])}"))
     if s.get("etl_train", {}).get("splits"):
         rows.append(("train/val/test", " / ".join(_f(v) for v in s["etl_train"]["splits"].values())))
+    reviewed = (s.get("etl_train") or {}).get("reviewed_labels")
+    if reviewed:
+        rows.append(("reviewed labels", f"{_f(reviewed['applied'])} applied ({_f(reviewed['changed'])} changed the rule "
+                                        f"label), {_f(reviewed['absent_from_input'])} ids not in the input"))
     t = s.get("train", {})
+    rule = t.get("triage_threshold")
+    if t.get("gold"):
+        g, label = t["gold"], (rule or {}).get("label") or "critical"
+        rows.append(("human labels", f"gold test macro-F1 model {_f(g['model'].get('macro_f1'))}  rules "
+                                     f"{_f(g['rules'].get('macro_f1'))}; {label} recall {_f(g['model'].get(f'recall_{label}'))}"
+                                     f" precision {_f(g['model'].get(f'precision_{label}'))}"))
+    if "approved" in t:
+        rows.append(("threshold", f"{rule['label']} iff P >= {rule['threshold']:.3f} (chosen on {rule['chosen_on']} for "
+                                  f"recall {rule['target_recall']})" if rule else "none: argmax"))
     if t.get("metrics"):
         test, base = t["metrics"]["test"] or {}, t.get("baseline") or {}
-        rows.append(("test macro-F1", f"model {_f(test.get('macro_f1'))}  vs baseline {_f(base.get('macro_f1'))}"))
-        rows.append(("test accuracy", f"model {_f(test.get('accuracy'))}  vs baseline {_f(base.get('accuracy'))}"))
-    if t.get("gold"):
-        g = t["gold"]
-        rows.append(("gold agreement", f"model {_f(g['model'].get('accuracy'))}  rules {_f(g['rules'].get('accuracy'))}"))
+        rows.append(("rules agreement", f"test macro-F1 model {_f(test.get('macro_f1'))}  vs baseline "
+                                        f"{_f(base.get('macro_f1'))} (weak labels)"))
     if "approved" in t:
         reg = t.get("registry") or {}
-        rows.append(("approved", f"{t['approved']}  (registered {reg.get('name', '-')}/{reg.get('version', '-')})"))
+        reasons = "; ".join((t.get("gate") or {}).get("reasons") or [])
+        rows.append(("approved", f"{t['approved']}  (registered {reg.get('name', '-')}/{reg.get('version', '-')})"
+                     + (f"  rejected because {reasons}" if reasons else "")))
     if s.get("predict", {}).get("summary"):
         p = PredictSummary.from_json(s["predict"]["summary"], source=f"{result['root']}/steps/predict.json")
         rows.append(("predictions", f"{_f(p.counts.predicted)} rows  {p.labels}"))
@@ -36,10 +48,13 @@ def summary_table(result: dict) -> str:
         drift = p.drift or {}
         rows.append(("drift PSI", f"labels {_f(drift.get('label_psi'))}  text length {_f(drift.get('text_length_psi'))}"
                      f"  (warn above {_f(drift.get('threshold'))})" if drift else p.drift_reason or "-"))
+    if s.get("review"):
+        r = s["review"]
+        rows.append(("review queue", f"{_f(r['rows'])} of {_f(r['candidates'])} candidates  {r['by_signal']}"))
     for name, step in s.items():
         rows.append((f"step {name}", "skipped (already complete)" if step.get("skipped") else f"{_f(step.get('seconds'))} s"))
     for label, key in (("model", ("train", "output_dir")), ("predictions", ("predict", "output")),
-                       ("report", ("report", "path"))):
+                       ("review queue", ("review", "output")), ("report", ("report", "path"))):
         if key[0] in s and s[key[0]].get(key[1]):
             rows.append((f"{label} at", s[key[0]][key[1]]))
     rows.append(("run folder", result["root"]))

@@ -33,7 +33,7 @@ def demo_run(spark, tmp_path_factory, tiny_model_dir):
 def test_every_step_runs_then_resumes_as_skipped(demo_run):
     work, first, second = demo_run
     steps = first["steps"]
-    assert list(steps) == ["data", "etl_train", "train", "etl_new_batch", "predict", "report"]
+    assert list(steps) == ["data", "etl_train", "train", "etl_new_batch", "predict", "review", "report"]
     assert not any(s.get("skipped") for s in steps.values())
     assert all(s.get("skipped") for s in second["steps"].values())
     etl_new, pred = steps["etl_new_batch"], steps["predict"]["summary"]
@@ -49,14 +49,46 @@ def test_every_step_runs_then_resumes_as_skipped(demo_run):
 
 
 @pytest.mark.e2e
+def test_review_queue_and_the_most_urgent_messages_come_from_the_new_batch(demo_run):
+    import html
+    import re
+
+    import pandas as pd
+
+    from common.etl_run import open_etl_run
+    from modeling.review import QUEUE_COLUMNS
+
+    work, first, _ = demo_run
+    steps = first["steps"]
+    review = steps["review"]
+    queue = pd.read_csv(review["output"], keep_default_na=False)
+    assert review["output"] == str(work / "demo" / "review" / "queue.csv")
+    assert list(queue.columns) == list(QUEUE_COLUMNS) and len(queue) == review["rows"] == min(200, review["candidates"])
+    batch = pd.concat(pd.read_parquet(f) for f, _ in open_etl_run(steps["etl_new_batch"]["path"]).all_files())
+    texts = dict(zip(batch.tweet_id, batch.text))
+    assert review["scored"] == len(batch) and all(texts[i] == t for i, t in zip(queue.tweet_id, queue.text))
+    page = Path(steps["report"]["path"]).read_text()
+    urgent = page.split("<h2>Most urgent new messages</h2>", 1)[1].split("<h2>", 1)[0]
+    rows = re.findall(r"<tr><td>([0-9,]+)</td><td>(.*?)</td><td>(\w+)</td><td>([0-9.]+)</td></tr>", urgent)
+    assert len(rows) == 20
+    preds = pd.read_parquet(Path(steps["predict"]["output"]) / "predictions")
+    top = preds.nlargest(20, "prob_critical")
+    assert [r[0].replace(",", "") for r in rows] == top.id.tolist()
+    assert [html.unescape(r[1]) for r in rows] == [texts[int(i)] for i in top.id]
+
+
+@pytest.mark.e2e
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make test / .ci/run install it)")
 def test_report_renders_every_plot(demo_run, tmp_path):
     work, first, _ = demo_run
     page = Path(first["steps"]["report"]["path"])
     text = page.read_text()
-    for heading in ("Data", "Labels per split", "Training curves", "Confusion matrix", "Model vs baseline",
-                    "Gold-set agreement", "Misclassified", "Predictions on the new batch", "Drift"):
-        assert f"<h2>{heading}" in text, heading
+    headings = ("Agreement with human labels", "Most urgent new messages", "Review queue", "Data", "Labels per split",
+                "Training curves", "Confusion matrix", "Agreement with the keyword rules (weak-label test split)",
+                "Likely label errors (cleanlab)", "Misclassified", "Predictions on the new batch", "Drift")
+    at = [text.find(f"<h2>{heading}") for heading in headings]
+    assert -1 not in at and at == sorted(at), dict(zip(headings, at))  # present, and human labels lead
+    assert "<td>test</td><td>overall</td><td>349</td><td>model</td>" in text  # gold test, threshold applied
     got = check_in_chromium(page, tmp_path / "report.png")
     assert got["errors"] == []
     names = [alt for alt, *_ in got["images"]]
