@@ -272,19 +272,22 @@ def _report(r: dict) -> str:
     if "metrics" not in r:
         return f"rank {r.get('rank')} done"
     test, base, gate = r["metrics"]["test"] or {}, r["baseline"] or {}, r["gate"]
-    gold, rule, issues = r.get("gold") or {}, r.get("triage_threshold"), r.get("label_issues")
+    model, rules = (r.get("gold") or {}).get("model") or {}, (r.get("gold") or {}).get("rules") or {}
+    rule, issues = r.get("triage_threshold"), r.get("label_issues")
     label = (rule or {}).get("label") or gate.get("recall_label") or "critical"
+    decision = (f"{label} iff P >= {rule['threshold']:.4f} ({rule['chosen_on']}, target recall {rule['target_recall']})"
+                if rule else "none (argmax)")
+    errors = ", ".join(f"{k} {v['likely_errors']}/{v['rows']}" for k, v in issues["by_class"].items()) if issues else "-"
+    verdict = f"; rejected because {'; '.join(gate['reasons'])}" if gate["reasons"] else ""
     lines = [f"model: {r['output_dir']}",
-             f"  human labels (gold test, threshold applied): macro-F1 {_f(gold.get('model', {}).get('macro_f1'))} "
-             f"(rules {_f(gold.get('rules', {}).get('macro_f1'))}), {label} recall "
-             f"{_f(gold.get('model', {}).get(f'recall_{label}'))} precision {_f(gold.get('model', {}).get(f'precision_{label}'))}",
-             f"  threshold: " + (f"{label} iff P >= {rule['threshold']:.4f} ({rule['chosen_on']}, target recall "
-                                 f"{rule['target_recall']})" if rule else "none (argmax)"),
-             f"  agreement with the rules (test split): macro-F1 {_f(test.get('macro_f1'))} "
-             f"(baseline {_f(base.get('macro_f1'))}), validation {_f((r['metrics']['validation'] or {}).get('macro_f1'))}",
-             f"  likely label errors (cleanlab, train split): " + (", ".join(
-                 f"{k} {v['likely_errors']}/{v['rows']}" for k, v in issues["by_class"].items()) if issues else "not computed"),
-             f"  approved: {r['approved']}" + (f"; rejected because {'; '.join(gate['reasons'])}" if gate["reasons"] else ""),
+             f"  human labels (gold test, threshold applied): macro-F1 {_f(model.get('macro_f1'))} (rules "
+             f"{_f(rules.get('macro_f1'))}), {label} recall {_f(model.get(f'recall_{label}'))} precision "
+             f"{_f(model.get(f'precision_{label}'))}",
+             f"  threshold: {decision}",
+             f"  agreement with the rules (test split): macro-F1 {_f(test.get('macro_f1'))} (baseline "
+             f"{_f(base.get('macro_f1'))}), validation {_f((r['metrics']['validation'] or {}).get('macro_f1'))}",
+             f"  likely label errors (cleanlab, train split): {errors}",
+             f"  approved: {r['approved']}{verdict}",
              f"  registry: {r['registry']['path'] if r['registry'] else 'not registered'}",
              f"  timings {r['timings_s']}"]
     return "\n".join(lines)
