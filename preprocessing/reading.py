@@ -48,7 +48,9 @@ def read_header(spark: SparkSession, path: str, encoding: str = "utf-8") -> list
     """
     try:
         first = _first_line_fsspec(path, encoding)
-    except (ImportError, ValueError):  # protocol fsspec does not know
+    # A protocol fsspec does not know, or cannot open here: hdfs:// needs libhdfs and a JVM in
+    # this process (OSError without them, as on most drivers), while Spark already has both.
+    except (ImportError, ValueError, OSError):
         try:
             rows = spark.read.text(path).limit(1).collect()
         except Exception as exc:  # AnalysisException: PATH_NOT_FOUND and friends

@@ -264,3 +264,20 @@ def test_local_shortcuts_are_off_under_a_cluster_master(master):
     from preprocessing.driver_tables import local_dir
 
     assert local_dir(SimpleNamespace(sparkContext=SimpleNamespace(master=master)), "/tmp/runs") is None
+
+
+def test_header_of_an_hdfs_input_is_read_by_spark_when_fsspec_cannot_open_it():
+    """fsspec's hdfs:// needs libhdfs in the driver's Python (OSError without it); Spark reads that line instead."""
+    from types import SimpleNamespace
+
+    from preprocessing.reading import read_header
+
+    asked = []
+
+    def text(path):
+        asked.append(path)
+        return SimpleNamespace(limit=lambda n: SimpleNamespace(collect=lambda: [("tweet_id,author_id,text",)]))
+
+    spark = SimpleNamespace(read=SimpleNamespace(text=text))
+    assert read_header(spark, "hdfs://127.0.0.1:1/raw/twcs.csv") == ["tweet_id", "author_id", "text"]
+    assert asked == ["hdfs://127.0.0.1:1/raw/twcs.csv"]
