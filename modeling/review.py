@@ -7,13 +7,14 @@ Every message of the run (all splits; rows already reviewed are skipped) is
 scored by the model and labeled by `modeling.threshold.decide` with the model's
 saved threshold, as every predictor labels, and checked for three signals:
 - `disagree`: the model's label differs from the keyword rules';
-- `unsure`: the model's P(critical) is within `unsure_margin` of its threshold
-  (0.5 without one);
+- `unsure`: the model's log-odds of critical are within `unsure_log_odds` of
+  its threshold's (0.5 without one): in log-odds, so "near" means the same
+  for a threshold of 0.05 as for one of 0.5;
 - `cleanlab`: confident learning on out-of-fold TF-IDF probabilities says the
   rule label is likely wrong (modeling/label_issues.py).
 Ranking: more signals first; among equals, disagreement first (a person's answer
-then corrects the rules or the model), then the row whose P(critical) is nearest
-the threshold, then the tweet id. Rows with no signal are never queued; at most
+then corrects the rules or the model), then the row whose log-odds are nearest
+the threshold's, then the tweet id. Rows with no signal are never queued; at most
 `size` are written.
 
 CSV columns: tweet_id, text, rule_label, model_label, score (probability of
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from common import storage
-from common.configfile import ConfigError, check_fraction
+from common.configfile import ConfigError
 from modeling import registry
 from modeling.config import LabelIssuesConfig
 
@@ -58,8 +59,8 @@ class ReviewConfig:
     """At most this many rows are queued."""
     format: str = "csv"
     """csv, or label-studio (Label Studio JSON tasks with pre-annotations)."""
-    unsure_margin: float = 0.15
-    """A model score this close to the threshold counts as unsure."""
+    unsure_log_odds: float = 1.0
+    """A score whose log-odds are this close to the threshold's counts as unsure (1.0: odds within a factor e)."""
     device: str = "auto"
     """auto, cpu or cuda for scoring."""
     max_features: int = 500
@@ -74,7 +75,8 @@ class ReviewConfig:
             raise ConfigError(f"format must be one of {', '.join(FORMATS)}, found {self.format!r}")
         if self.size < 1:
             raise ConfigError(f"size must be >= 1, found {self.size}")
-        check_fraction("unsure_margin", self.unsure_margin)
+        if self.unsure_log_odds < 0:
+            raise ConfigError(f"unsure_log_odds must be >= 0, found {self.unsure_log_odds}")
 
     def check_paths(self) -> None:
         if not self.data:
@@ -99,11 +101,11 @@ def run(cfg: ReviewConfig) -> dict:
     """Score the run, rank it, write the queue; returns {"output", "rows", "by_signal", "candidates"}."""
     cfg.check_paths()
     scored = score_run(cfg)
-    queue = rank(scored, cfg.unsure_margin, cfg.size)
+    queue = rank(scored, cfg.unsure_log_odds, cfg.size)
     write_queue(queue, scored, cfg.output, cfg.format)
     counts = {s: int(queue.why.str.contains(f"{s}:", regex=False).sum()) for s in SIGNALS}
     return {"output": cfg.output, "format": cfg.format, "rows": len(queue), "by_signal": counts,
-            "candidates": int(signals(scored, cfg.unsure_margin).any(axis=1).sum()), "scored": len(scored.rows)}
+            "candidates": int(signals(scored, cfg.unsure_log_odds).any(axis=1).sum()), "scored": len(scored.rows)}
 
 
 def score_run(cfg: ReviewConfig) -> Scored:
@@ -160,21 +162,31 @@ def read_unreviewed(run) -> pd.DataFrame:
     return rows.sort_values("tweet_id", kind="stable").reset_index(drop=True)
 
 
-def signals(s: Scored, unsure_margin: float) -> np.ndarray:
+def distance(s: Scored) -> np.ndarray:
+    """|log-odds of the positive label - the threshold's| per row: how far the model is from changing its mind."""
+    p = s.probs[:, s.labels.index(s.positive)] if len(s.rows) else np.zeros(0)
+    return np.abs(_log_odds(p) - _log_odds(np.float64(s.threshold)))
+
+
+def _log_odds(p):
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
+    return np.log(p / (1 - p))
+
+
+def signals(s: Scored, unsure_log_odds: float) -> np.ndarray:
     """bool [n, 3]: disagree, unsure, cleanlab per row."""
     rule_ids = np.array([s.labels.index(name) for name in s.rows.rule_label], dtype=np.int64)
-    p = s.probs[:, s.labels.index(s.positive)] if len(s.rows) else np.zeros(0)
-    return np.column_stack([s.label_ids != rule_ids, np.abs(p - s.threshold) < unsure_margin, s.cleanlab])
+    return np.column_stack([s.label_ids != rule_ids, distance(s) < unsure_log_odds, s.cleanlab])
 
 
-def rank(s: Scored, unsure_margin: float, size: int) -> pd.DataFrame:
+def rank(s: Scored, unsure_log_odds: float, size: int) -> pd.DataFrame:
     """At most `size` queue rows (QUEUE_COLUMNS), best first, by the ranking in the module docstring."""
-    flags = signals(s, unsure_margin)
+    flags = signals(s, unsure_log_odds)
     n = len(s.rows)
     p = s.probs[:, s.labels.index(s.positive)] if n else np.zeros(0)
     ids = s.rows.tweet_id.to_numpy()
     # lexsort: the last key sorts first.
-    order = np.lexsort((ids, np.abs(p - s.threshold), ~flags[:, 0], -flags.sum(axis=1)))
+    order = np.lexsort((ids, distance(s), ~flags[:, 0], -flags.sum(axis=1)))
     order = [i for i in order if flags[i].any()][:size]
     model_labels = [s.labels[k] for k in s.label_ids]
     return pd.DataFrame({
@@ -193,7 +205,7 @@ def _why(s: Scored, i: int, flags, p_positive: float) -> str:
     if flags[0]:
         parts.append(f"disagree: model says {model_label}, rules say {rule_label}")
     if flags[1]:
-        parts.append(f"unsure: P({s.positive}) {p_positive:.2f} is near the threshold {s.threshold:.2f}")
+        parts.append(f"unsure: P({s.positive}) {p_positive:.3f} is near the threshold {s.threshold:.3f}")
     if flags[2]:
         parts.append(f"cleanlab: the rule label {rule_label} is likely wrong")
     return "; ".join(parts)

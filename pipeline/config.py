@@ -61,7 +61,7 @@ class ReviewSpec:
     format: str = "csv"
     """csv, or label-studio (Label Studio JSON tasks with the model's label as a pre-annotation)."""
     overrides: list[str] = field(default_factory=list)
-    """Further modeling.review.ReviewConfig keys, e.g. unsure_margin=0.1."""
+    """Further modeling.review.ReviewConfig keys, e.g. unsure_log_odds=0.5."""
 
     def __post_init__(self):
         if self.format not in ("csv", "label-studio"):
@@ -98,6 +98,9 @@ class PipelineConfig:
     """Model registry root; default <workdir>/models."""
     model: Optional[str] = None
     """Use this model (folder or registry spec) for inference and skip training."""
+    unapproved_fallback: bool = False
+    """When the registry holds no approved model, label the new batch with this run's own model even though
+    the gate rejected it; the summary and the report say so. For demos, where no earlier model exists."""
     launcher: str = "local"
     """local: run each stage in this process. sagemaker: training and transform as SageMaker jobs."""
     data: DataSpec = field(default_factory=DataSpec)

@@ -120,7 +120,7 @@ def _human_section(metrics: TrainMetrics | None) -> str:
         return "<h2>Agreement with human labels</h2><p class='na'>no trained model in this run</p>"
     g = metrics.gate
     out = ["<h2>Agreement with human labels</h2>",
-           f"<p>Decision: {html.escape(threshold_line(metrics))}</p>",
+           f"<p>Decision: {html.escape(threshold_line(metrics).replace('`', ''))}</p>",
            f"<p>approved: <b>{g.approved}</b> ({html.escape(gate_rule(g)).replace('&gt;=', '&ge;')})</p>"]
     if g.reasons:
         out.append(f"<p class='warn'>not approved because {html.escape('; '.join(g.reasons))}</p>")
@@ -206,6 +206,14 @@ def _texts(run: EtlRun, ids: list[str]) -> dict[str, str]:
     return found
 
 
+def _unapproved_warning(predict: dict | None) -> str:
+    if not predict or predict.get("model_approved", True):
+        return ""
+    return (f"<p class='warn'>The new batch was labeled by {html.escape(predict['model'])}, a model the gate did not "
+            "approve: the registry holds no approved model yet and the pipeline ran with unapproved_fallback=true. "
+            "Do not route messages on these labels.</p>")
+
+
 def _review_section(review: dict | None) -> str:
     if not review:
         return ""
@@ -274,6 +282,7 @@ def build_report(cfg, steps: dict) -> str:
     predictions = (steps.get("predict") or {}).get("output")  # none when the predict step ran as a SageMaker job
     summary = PredictSummary.read(f"{predictions}/summary.json") if predictions else None
     body = [f"<h1>Support triage pipeline: {html.escape(cfg.run_id)}</h1>", _human_section(metrics),
+            _unapproved_warning(steps.get("predict")),
             _urgent_section(summary, predictions, runs.get("etl_new_batch")), _review_section(steps.get("review")),
             _counts_section(runs), _split_section(runs), _model_sections(metrics, model_dir),
             _misclassified(runs.get("etl_train"), model_dir if metrics else None), _predictions_section(summary)]

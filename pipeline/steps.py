@@ -100,20 +100,45 @@ def step_train(cfg: PipelineConfig, state: dict, results: dict) -> dict:
                               "label_issues", "train", "timings_s")}
 
 
-def step_predict(cfg: PipelineConfig, state: dict, results: dict) -> dict:
-    from inference.config import PredictConfig
+def inference_model(cfg: PipelineConfig, results: dict) -> tuple[str, bool]:
+    """(model spec the inference steps use, whether the gate approved it).
 
-    model = cfg.model or "registry:latest-approved"
-    overrides = [*cfg.predict.overrides, f"model={model}", f"registry_root={cfg.registry}",
-                 f"input={results['etl_new_batch']['path']}", f"output={cfg.root}/predictions", f"run_id={cfg.run_id}"]
-    predict_cfg = load_config(PredictConfig, cfg.predict.config, overrides)
-    if cfg.launcher == "sagemaker":
+    The registry's latest approved model, or cfg.model; with
+    cfg.unapproved_fallback and nothing approved yet, this run's own model.
+    """
+    from modeling.registry import RegistryError, resolve
+
+    if cfg.model:
+        return cfg.model, True  # the user's choice; preflight checked it exists
+    spec = "registry:latest-approved"
+    try:
+        resolve(spec, cfg.registry)
+        return spec, True
+    except RegistryError:
+        own = (results.get("train") or {}).get("output_dir")
+        if not (cfg.unapproved_fallback and own):
+            raise
+        return own, False
+
+
+def step_predict(cfg: PipelineConfig, state: dict, results: dict) -> dict:
+    if cfg.launcher == "sagemaker":  # the transform labels with the training job's model.tar.gz
         from pipeline.sagemaker_jobs import pipeline_transform_job
 
-        return pipeline_transform_job(cfg, predict_cfg, results)
+        return pipeline_transform_job(cfg, _predict_config(cfg, results, cfg.model or "registry:latest-approved"), results)
     from inference.predict import run as predict_run
 
-    return {"output": f"{cfg.root}/predictions", "summary": predict_run(predict_cfg).to_json()}
+    model, approved = inference_model(cfg, results)
+    return {"output": f"{cfg.root}/predictions", "summary": predict_run(_predict_config(cfg, results, model)).to_json(),
+            "model": model, "model_approved": approved}
+
+
+def _predict_config(cfg: PipelineConfig, results: dict, model: str):
+    from inference.config import PredictConfig
+
+    overrides = [*cfg.predict.overrides, f"model={model}", f"registry_root={cfg.registry}",
+                 f"input={results['etl_new_batch']['path']}", f"output={cfg.root}/predictions", f"run_id={cfg.run_id}"]
+    return load_config(PredictConfig, cfg.predict.config, overrides)
 
 
 def step_review(cfg: PipelineConfig, state: dict, results: dict) -> dict:
@@ -122,7 +147,8 @@ def step_review(cfg: PipelineConfig, state: dict, results: dict) -> dict:
     from modeling.review import run as review_run
 
     ext = "json" if cfg.review.format == "label-studio" else "csv"
-    overrides = [*cfg.review.overrides, f"model={cfg.model or 'registry:latest-approved'}", f"registry_root={cfg.registry}",
+    model = results["predict"].get("model") or inference_model(cfg, results)[0]  # the model that labeled the batch
+    overrides = [*cfg.review.overrides, f"model={model}", f"registry_root={cfg.registry}",
                  f"data={results['etl_new_batch']['path']}", f"output={cfg.root}/review/queue.{ext}",
                  f"size={cfg.review.size}", f"format={cfg.review.format}"]
     return review_run(load_config(ReviewConfig, None, overrides))

@@ -43,7 +43,8 @@ def summary_table(result: dict) -> str:
                      + (f"  rejected because {reasons}" if reasons else "")))
     if s.get("predict", {}).get("summary"):
         p = PredictSummary.from_json(s["predict"]["summary"], source=f"{result['root']}/steps/predict.json")
-        rows.append(("predictions", f"{_f(p.counts.predicted)} rows  {p.labels}"))
+        unapproved = "" if s["predict"].get("model_approved", True) else "  (by a model the gate REJECTED: unapproved_fallback)"
+        rows.append(("predictions", f"{_f(p.counts.predicted)} rows  {p.labels}{unapproved}"))
         rows.append(("throughput", f"{_f(p.throughput.get('messages_per_s'))} messages/s"))
         drift = p.drift or {}
         rows.append(("drift PSI", f"labels {_f(drift.get('label_psi'))}  text length {_f(drift.get('text_length_psi'))}"

@@ -96,6 +96,21 @@ def test_report_renders_every_plot(demo_run, tmp_path):
     assert all(ok and w > 100 and h > 100 for _, ok, w, h in got["images"])
 
 
+def test_inference_model_falls_back_to_this_runs_model_only_when_allowed_and_none_is_approved(tmp_path, tiny_model_dir):
+    from modeling.registry import RegistryError
+    from pipeline.report import _unapproved_warning
+    from pipeline.steps import inference_model
+
+    results = {"train": {"output_dir": str(tmp_path / "own")}}
+    assert inference_model(pipeline_cfg(tmp_path), results) == (str(tmp_path / "own"), False)  # demo.yaml allows it
+    assert "a model the gate did not approve" in _unapproved_warning({"model": str(tmp_path / "own"), "model_approved": False})
+    with pytest.raises(RegistryError, match="no approved model in registry"):
+        inference_model(pipeline_cfg(tmp_path, "unapproved_fallback=false"), results)
+    register(str(tiny_model_dir), str(tmp_path / "models"), "earlier", approved=True)
+    assert inference_model(pipeline_cfg(tmp_path), results) == ("registry:latest-approved", True)
+    assert inference_model(pipeline_cfg(tmp_path, f"model={tiny_model_dir}"), results) == (str(tiny_model_dir), True)
+
+
 def _one_line_error(capsys, argv) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()

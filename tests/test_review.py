@@ -17,16 +17,16 @@ LABELS = ["critical", "non_critical"]
 
 
 def constructed() -> Scored:
-    """Eight rows, threshold 0.4: each row's signals are written beside it."""
+    """Eight rows, threshold 0.4 (log-odds -0.41): each row's signals at unsure_log_odds=0.5 are written beside it."""
     table = [  # tweet_id, rule label, P(critical), cleanlab flag
         (1, "critical", 0.90, False),      # agrees, sure, clean: never queued
-        (2, "non_critical", 0.45, True),   # disagree + unsure + cleanlab
+        (2, "non_critical", 0.45, True),   # disagree + unsure (0.21 log-odds from the threshold) + cleanlab
         (3, "non_critical", 0.95, False),  # disagree
-        (4, "critical", 0.35, False),      # disagree + unsure
-        (5, "non_critical", 0.32, False),  # unsure (0.08 from the threshold)
+        (4, "critical", 0.35, False),      # disagree + unsure (0.21)
+        (5, "non_critical", 0.32, False),  # unsure (0.35)
         (6, "critical", 0.99, True),       # cleanlab
-        (7, "non_critical", 0.10, False),  # nothing
-        (8, "non_critical", 0.38, False),  # unsure (0.02 from the threshold)
+        (7, "non_critical", 0.10, False),  # nothing (1.79 from the threshold)
+        (8, "non_critical", 0.38, False),  # unsure (0.08)
     ]
     p = np.array([r[2] for r in table])
     probs = np.column_stack([p, 1 - p])
@@ -38,17 +38,19 @@ def constructed() -> Scored:
 
 
 def test_rank_takes_rows_with_signals_most_signals_first_then_disagreement_then_nearest_the_threshold():
-    queue = rank(constructed(), unsure_margin=0.1, size=10)
+    queue = rank(constructed(), unsure_log_odds=0.5, size=10)
     assert list(queue.columns) == list(QUEUE_COLUMNS)
     assert queue.tweet_id.tolist() == [2, 4, 3, 8, 5, 6]
     assert queue.model_label.tolist() == ["critical", "non_critical", "critical", "non_critical", "non_critical", "critical"]
     assert queue.score.tolist() == [0.45, 0.65, 0.95, 0.62, 0.68, 0.99]  # probability of model_label
-    assert queue.why.iloc[0] == ("disagree: model says critical, rules say non_critical; unsure: P(critical) 0.45 is "
-                                 "near the threshold 0.40; cleanlab: the rule label non_critical is likely wrong")
+    assert queue.why.iloc[0] == ("disagree: model says critical, rules say non_critical; unsure: P(critical) 0.450 is "
+                                 "near the threshold 0.400; cleanlab: the rule label non_critical is likely wrong")
     assert queue.why.iloc[5] == "cleanlab: the rule label critical is likely wrong"
-    assert rank(constructed(), unsure_margin=0.1, size=3).tweet_id.tolist() == [2, 4, 3]
+    assert rank(constructed(), unsure_log_odds=0.5, size=3).tweet_id.tolist() == [2, 4, 3]
+    # A wider band takes row 7 (1.79 log-odds away) too, last.
+    assert rank(constructed(), unsure_log_odds=2.0, size=10).tweet_id.tolist() == [2, 4, 3, 8, 5, 7, 6]
     # No unsure band: 2 keeps two signals; 4 and 3 both only disagree, and 4 is nearer the threshold.
-    assert rank(constructed(), unsure_margin=0.0, size=10).tweet_id.tolist() == [2, 4, 3, 6]
+    assert rank(constructed(), unsure_log_odds=0.0, size=10).tweet_id.tolist() == [2, 4, 3, 6]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,8 @@ def test_csv_queue_of_a_run_skips_reviewed_rows(run_with_reviewed_rows, tiny_mod
     total = sum(len(pq.read_table(f)) for f in folder.rglob("*.parquet"))
     assert out["scored"] == total - 5 and not set(queue.tweet_id) & reviewed
     # A random-init model scores everything near 0.5 and no threshold is saved: every row is unsure.
-    assert out["candidates"] == out["scored"] and queue.why.str.contains("unsure: P(critical) 0.50 is near the threshold 0.50", regex=False).all()
+    assert out["candidates"] == out["scored"]
+    assert queue.why.str.contains("unsure: P(critical) 0.496 is near the threshold 0.500", regex=False).all()
     assert queue.tweet_id.is_unique and set(queue.model_label) <= set(LABELS)
 
 
