@@ -55,7 +55,8 @@ def test_pipeline_runs_against_s3(spark, s3_endpoint, tmp_path, tiny_model_dir, 
     keys = set(fs.find(f"{BUCKET}/runs"))
     root = f"{BUCKET}/runs/demo"
     for must in ("data/raw_train.csv", "etl/{d}/train/_SUCCESS", "etl/{d}/new_batch/manifest.json", "model/model.safetensors",
-                 "model/metrics.json", "predictions/_SUCCESS", "predictions/summary.json", "report.html", "steps/report.json"):
+                 "model/metrics.json", "predictions/_SUCCESS", "predictions/summary.json", "review/queue.csv", "report.html",
+                 "steps/report.json"):
         assert f"{root}/{must.format(d=result['run_date'])}" in keys, must
     assert f"{BUCKET}/runs/models/support-triage-tiny/v0001/model.safetensors" in keys
     assert f"{BUCKET}/runs/models/latest-approved.json" in keys
