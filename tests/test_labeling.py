@@ -52,7 +52,7 @@ def test_urgent_texts_are_critical(raw):
 
 
 # Each context pattern, in both languages: a keyword fires, the context demotes it.
-@pytest.mark.parametrize("raw, context", [
+CONTEXT_CASES = [
     ("@Telstra the outage is over, internet works again, cheers", "resolved"),
     ("@Telstra la fibra ya funciona, se arregló sola. gracias", "resolved"),
     ("@Qantas what happens if my bag is lost on a connection?", "hypothetical"),
@@ -63,7 +63,10 @@ def test_urgent_texts_are_critical(raw):
     ("@Telcel cero problemas con el cambio de plan", "praise"),
     ("@Spotify the worst part of mondays is the commute lol", "joke"),
     ("@NetflixLAT necesito ayuda para elegir serie jajaja", "joke"),
-])
+]
+
+
+@pytest.mark.parametrize("raw, context", CONTEXT_CASES)
 def test_context_demotes_a_keyword_hit(raw, context):
     decision = RULES.explain(clean_text(raw))
     assert decision.label == "non_critical"
@@ -71,13 +74,16 @@ def test_context_demotes_a_keyword_hit(raw, context):
     assert decision.demoted == ("critical",) or not decision.categories  # a context phrase may hide the keyword
 
 
-@pytest.mark.parametrize("raw, why", [
+STRONG_CASES = [
     ("@PayPal how do I get my money back? I was charged twice", "strong category beats a weak question"),
     ("@BBVA_Ayuda ¿cómo bloqueo la tarjeta? me han hackeado la cuenta", "strong category beats a weak question"),
     ("@Xfinity internet works now but I'm still being billed for the outage days", "urgent signal beats resolved"),
     ("@Movistar_ES ya volvió la luz pero todavía no funciona el router", "urgent signal beats resolved"),
     ("@Delta not bad crew but they cancelled my flight and I'm stranded in Denver", "strong category beats praise"),
-])
+]
+
+
+@pytest.mark.parametrize("raw, why", STRONG_CASES)
 def test_strong_signals_survive_context(raw, why):
     assert label(raw) == "critical", why
 
@@ -159,6 +165,7 @@ def test_spark_labels_hits_and_category_counts_equal_python(spark, tmp_path, syn
     from pyspark.sql import functions as F
 
     texts = _gold_texts() + pd.read_csv(synth_csv, dtype=str, keep_default_na=False).text.head(400).tolist()
+    texts += [raw for raw, _ in CONTEXT_CASES + STRONG_CASES]  # each context in both languages
     texts += ["", "help me", "badge", "no problem", "cobro no autorizado", "thanks for the help, but error 500",
               "works again", "charged twice... works again", "si me pueden ayudar con el reembolso"]
     cleans = [clean_text(t) for t in texts]
