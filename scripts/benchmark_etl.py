@@ -186,7 +186,7 @@ def run_floor(spark, csv_path: str, out: str, chunks: list[str] | None, checked:
     return out
 
 
-def run_etl(spark, csv_path: str, out: str) -> dict:
+def run_etl(spark, csv_path: str, out: str):
     from preprocessing.config import EtlConfig
     from preprocessing.etl import run
 
@@ -216,7 +216,7 @@ def output_paths(name: str, output) -> list[str]:
     """The Parquet folders a variant wrote (the ETL returns its manifest)."""
     from preprocessing.schema import SPLITS
 
-    return [f"{output['path']}/{s}" for s in SPLITS] if name == "etl" else [output]
+    return [f"{output.path}/{s}" for s in SPLITS] if name == "etl" else [output]
 
 
 def customer_ids(spark, paths: list[str]) -> set:
@@ -276,7 +276,7 @@ def measure(spark, raw: str, work: Path, repeats: int, variants: tuple[str, ...]
         for name in runs:
             results[name]["x_prototype"] = round(results["prototype"]["wall_s"] / results[name]["wall_s"], 2)
     if "etl" in runs:
-        results["etl"]["timings_s"] = outputs["etl"]["timings_s"]
+        results["etl"]["timings_s"] = outputs["etl"].timings_s
     return results
 
 
