@@ -10,6 +10,7 @@ the model (as its weights), never for the probabilities.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import tempfile
 import warnings
@@ -93,12 +94,17 @@ class OnnxBackend:
     def __init__(self, model_dir: str, quantize: bool):
         import torch
 
-        try:
-            import onnx  # noqa: F401  (torch's exporter and the int8 quantizer write through it)
-            import onnxruntime as ort
-        except ImportError as exc:
+        missing = []
+        for name in ("onnx", "onnxruntime"):  # onnx: torch's exporter and the int8 quantizer write through it
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                missing.append(name)
+        if missing:
             raise MissingExtraError(f"precision={'onnx-int8' if quantize else 'onnx'} needs the onnx extra "
-                                    f"({exc.name} is not installed); pip install -e .[onnx]") from None
+                                    f"({' and '.join(missing)} not installed); pip install -e .[onnx]")
+        import onnxruntime as ort
+
         path = export_onnx(model_dir, quantize)
         options = ort.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()  # what Predictor.load set (probe or num_threads)

@@ -31,8 +31,10 @@ def test_onnx_precision_without_the_onnx_extra(tiny_model_dir, tmp_path, monkeyp
 
     inp = tmp_path / "in.jsonl"
     inp.write_text('{"tweet_id": "1", "text": "hello"}\n')
+    # CI installs neither; a machine may have onnx (torch's exporter) without the runtime.
+    monkeypatch.setitem(sys.modules, "onnx", None)
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     assert main(["--model", str(tiny_model_dir), "--input", str(inp), "--output", str(tmp_path / "o"),
                  "precision=onnx", "progress=false"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        "error: precision=onnx needs the onnx extra (onnxruntime is not installed); pip install -e .[onnx]"]
+        "error: precision=onnx needs the onnx extra (onnx and onnxruntime not installed); pip install -e .[onnx]"]
