@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import uuid
 
 import fsspec
@@ -74,6 +75,13 @@ def copy_tree(src: str, dst: str, success_last: bool = True, skip_prefixes: tupl
         dfs.makedirs(os.path.dirname(target), exist_ok=True)
         with sfs.open(f"{sp}/{rel}", "rb") as fin, dfs.open(target, "wb") as fout:
             shutil.copyfileobj(fin, fout, 1 << 20)
+
+
+def fetch_folder(url: str, prefix: str) -> str:
+    """A remote folder (s3://...) copied into a new local temp dir, for readers that only take local paths."""
+    local = tempfile.mkdtemp(prefix=prefix)
+    copy_tree(url, local)
+    return local
 
 
 def copy_file(src: str, dst: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import Callable
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from common.contracts import TrainingManifest
 from common.errors import UserError
+from common.storage import fetch_folder
 from inference.encoding import Encoded, TextEncoder, pad_batch, token_batches
 from modeling import registry
 from modeling.cpu_threads import apply_torch_threads
@@ -64,9 +64,7 @@ def local_model_dir(path: str) -> str:
     fs, root = fsspec.core.url_to_fs(path)
     if not fs.exists(f"{root.rstrip('/')}/config.json"):
         raise FileNotFoundError(f"no config.json under {path}; pass --model with a trained model folder")
-    dest = tempfile.mkdtemp(prefix="model-")
-    fs.get(root.rstrip("/") + "/", dest, recursive=True)
-    return dest
+    return fetch_folder(path, prefix="model-")
 
 
 def read_model_info(model_dir: str) -> ModelInfo:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from typing import Callable
 
-import fsspec
-
 from common.configfile import ConfigError
+from common.storage import fetch_folder
 from modeling.config import ModelConfig
 
 PACKAGE_PREFIX = "package:"
@@ -38,10 +36,7 @@ def resolve_source(source: str) -> str:
             raise ConfigError(f"model.source={source}: {path} holds no config.json")
         return path
     if "://" in source:  # s3:// and friends: transformers reads local folders only
-        local = tempfile.mkdtemp(prefix="model-source-")
-        fs, path = fsspec.core.url_to_fs(source)
-        fs.get(path.rstrip("/") + "/", local, recursive=True)
-        return local
+        return fetch_folder(source, prefix="model-source-")
     return source
 
 

@@ -131,14 +131,8 @@ def score_run(cfg: ReviewConfig) -> Scored:
 
 def local_model(spec: str, registry_root: str) -> str:
     """The model folder on this disk: a registry spec resolved, a remote folder copied once."""
-    import tempfile
-
     path = registry.resolve(spec, registry_root)
-    if not storage.is_remote(path):
-        return path
-    local = tempfile.mkdtemp(prefix="review-model-")
-    storage.copy_tree(path, local, success_last=False)
-    return local
+    return storage.fetch_folder(path, prefix="review-model-") if storage.is_remote(path) else path
 
 
 def _device(device: str) -> str:
