@@ -26,7 +26,7 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Optional, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from common.errors import UserError
 
@@ -190,12 +190,12 @@ class EtlManifest(Contract):
     quarantine_columns: list[str]
     config: dict
     versions: dict
-    git_commit: Optional[str]
+    git_commit: str | None
     timings_s: dict[str, float] = field(default_factory=dict)
-    rule_agreement_with_gold: Optional[dict] = None  # only when labels came from a gold column
+    rule_agreement_with_gold: dict | None = None  # only when labels came from a gold column
     # {"fired": {category: rows}, "demoted_by_context": {context: rows}} (preprocessing.labeling.category_counts)
-    rule_categories: Optional[dict] = None
-    reviewed_labels: Optional[ReviewedLabelCounts] = None  # only when the run was given reviewed labels
+    rule_categories: dict | None = None
+    reviewed_labels: ReviewedLabelCounts | None = None  # only when the run was given reviewed labels
     schema_version: int = 1
 
 
@@ -213,14 +213,14 @@ class GateDecision:
 
     approved: bool
     min_test_macro_f1: float
-    model_test_macro_f1: Optional[float]
-    baseline_test_macro_f1: Optional[float]
+    model_test_macro_f1: float | None
+    baseline_test_macro_f1: float | None
     reasons: list[str]
-    model_gold_macro_f1: Optional[float] = None
-    rules_gold_macro_f1: Optional[float] = None
-    model_gold_recall: Optional[float] = None
-    min_gold_recall: Optional[float] = None  # None: the gate did not judge on human labels
-    recall_label: Optional[str] = None
+    model_gold_macro_f1: float | None = None
+    rules_gold_macro_f1: float | None = None
+    model_gold_recall: float | None = None
+    min_gold_recall: float | None = None  # None: the gate did not judge on human labels
+    recall_label: str | None = None
 
 
 @dataclass
@@ -229,17 +229,17 @@ class TrainMetrics(Contract):
 
     KIND: ClassVar[str] = "train_metrics"
     labels: list[str]
-    validation: Optional[dict]
-    test: Optional[dict]
+    validation: dict | None
+    test: dict | None
     baseline: dict  # {"test": report or None, ...its settings}
-    gold: Optional[dict]
+    gold: dict | None
     gate: GateDecision
     approved: bool  # = gate.approved, kept at the top for readers that only want the verdict
     gate_threshold: float
     # modeling.threshold.TriageThreshold.to_json() (also in config.json); None: labels are the argmax.
-    triage_threshold: Optional[dict] = None
-    label_issues: Optional[dict] = None  # modeling.label_issues summary of the train split
-    reviewed: Optional[dict] = None  # {"split", "rows", "model": report, "rules": report} on reviewed labels
+    triage_threshold: dict | None = None
+    label_issues: dict | None = None  # modeling.label_issues summary of the train split
+    reviewed: dict | None = None  # {"split", "rows", "model": report, "rules": report} on reviewed labels
     schema_version: int = 1
 
 
@@ -249,8 +249,8 @@ class TrainProgress:
 
     global_step: int
     start_step: int
-    resumed_from: Optional[str]
-    best_checkpoint: Optional[str]
+    resumed_from: str | None
+    best_checkpoint: str | None
     world_size: int
     precision: str
 
@@ -264,11 +264,11 @@ class TrainingManifest(Contract):
     base_model: str
     labels: list[str]
     max_length: int
-    data_source: Optional[str]
+    data_source: str | None
     data_manifest: EtlManifest  # whole: drift checks read its train label and length distributions
     config: dict
     versions: dict
-    git_commit: Optional[str]
+    git_commit: str | None
     train: TrainProgress
     timings_s: dict[str, float]
     schema_version: int = 1
@@ -284,7 +284,7 @@ class ModelRef:
     sha256: str
     path: str
     labels: list[str]
-    triage_threshold: Optional[dict] = None  # the decision rule the labels were made with (None: argmax)
+    triage_threshold: dict | None = None  # the decision rule the labels were made with (None: argmax)
 
 
 @dataclass
@@ -307,7 +307,7 @@ class Engine:
     device: str
     precision: str
     batch_tokens: int
-    max_length_tokens: Optional[int]
+    max_length_tokens: int | None
     tokenizer_workers: int
 
 
@@ -330,9 +330,9 @@ class PredictSummary(Contract):
     throughput: dict  # {"messages_per_s", "messages_this_invocation"}
     timings_s: dict[str, float]
     versions: dict
-    git_commit: Optional[str]
-    drift: Optional[dict]  # inference.drift.drift_report
-    drift_reason: Optional[str] = None  # why there is no drift report
+    git_commit: str | None
+    drift: dict | None  # inference.drift.drift_report
+    drift_reason: str | None = None  # why there is no drift report
     schema_version: int = 1
 
 

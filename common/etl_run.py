@@ -13,8 +13,8 @@ the shards; a split with no rows is an empty or (on S3) absent folder.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import fsspec
 

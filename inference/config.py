@@ -7,7 +7,6 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from common.configfile import ConfigError
 from preprocessing.rowchecks import RowChecks
@@ -53,17 +52,17 @@ class PredictConfig:
     """Input rows per chunk; chunk i becomes output shard part-i, which is what lets a killed run resume."""
     batch_tokens: int = 4096
     """Token budget per model batch (rows x padded length). CPUs like small (cache-sized) batches; GPUs 131072+."""
-    max_length_tokens: Optional[int] = None
+    max_length_tokens: int | None = None
     """Truncate longer texts (flagged `truncated`); default: the training manifest's, else 512."""
     device: str = "auto"
     """auto | cpu | cuda. auto picks cuda when available."""
     precision: str = "auto"
     """auto | fp32 | bf16 | int8 | onnx | onnx-int8. auto: bf16 on cuda and on CPUs with native bf16, else fp32."""
-    num_threads: Optional[int] = None
+    num_threads: int | None = None
     """torch CPU threads; default: probe 1, half or all usable cores and keep the fastest now (modeling/cpu_threads.py)."""
     tokenizer_workers: int = 2
     """Threads tokenizing the next chunk while the model runs this one (the fast tokenizer drops the GIL)."""
-    run_id: Optional[str] = None
+    run_id: str | None = None
     """Name stamped on every prediction; default a UTC timestamp. A resumed run keeps its first id."""
     drift_threshold: float = 0.2
     """PSI above this (labels or text length vs training data) is logged and listed in summary drift.warnings."""

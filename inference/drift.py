@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import math
 
-from preprocessing.schema import LENGTH_BINS, length_histogram  # noqa: F401  (length_histogram: re-exported)
 from common.contracts import TrainingManifest
+from preprocessing.schema import LENGTH_BINS, length_histogram  # noqa: F401  (length_histogram: re-exported)
 
 EPSILON = 1e-4
 log = logging.getLogger(__name__)

@@ -33,14 +33,14 @@ import pyarrow.compute as pc
 
 from common.configfile import ConfigError, to_dict
 from common.contracts import Engine, ModelRef, PredictCounts, PredictSummary
+from common.errors import UserError
 from common.provenance import git_commit, versions
 from inference.config import PredictConfig
-from common.errors import UserError
 from inference.drift import assess_drift, etl_length_bins, length_histogram, reference
 from inference.encoding import Encoded
 from inference.intake import Intake, add_flag, sort_rows, take_in
-from inference.seen_ids import SeenIds
 from inference.predictor import Predictor
+from inference.seen_ids import SeenIds
 from inference.sinks import OutputFolder, prediction_table
 from inference.sources import Chunk, Source, open_source
 
@@ -273,7 +273,7 @@ def prefetch(items, depth: int):
                         continue
                 if stop.is_set():
                     return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+        except BaseException as exc:
             q.put(exc)
             return
         q.put(done)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import fsspec
 import numpy as np
@@ -128,7 +128,7 @@ class Predictor:
     @classmethod
     def load(cls, model: str, device: str = "auto", precision: str = "auto", batch_tokens: int = 4096,
              max_length_tokens: int | None = None, tokenizer_workers: int = 1, num_threads: int | None = None,
-             registry_root: str = "models", pad_multiple: int | None = None) -> "Predictor":
+             registry_root: str = "models", pad_multiple: int | None = None) -> Predictor:
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
 

@@ -14,7 +14,7 @@ similar size become one): O(log n) runs to search and few large reallocations.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa

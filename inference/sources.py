@@ -17,17 +17,17 @@ import codecs
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import fsspec
 import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
+from common.configfile import ConfigError
 from common.contracts import EtlManifest
 from common.etl_run import open_etl_run
-from common.configfile import ConfigError
 from inference.config import PredictConfig
 
 # .json is read as JSON Lines (one object per line), the form batch jobs exchange.

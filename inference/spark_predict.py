@@ -45,7 +45,7 @@ from inference.spark_intake import read_checked
 from modeling import registry
 from modeling.threshold import read_threshold
 
-_PREDICTORS: dict["EngineSettings", Predictor] = {}
+_PREDICTORS: dict[EngineSettings, Predictor] = {}
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")  # headless: training machines have no display
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from common.contracts import GateDecision, TrainingManifest, TrainMetrics  # noqa: E402
+from common.contracts import GateDecision, TrainingManifest, TrainMetrics
 
 METRICS_FILE = "metrics.json"
 MANIFEST_FILE = "training_manifest.json"

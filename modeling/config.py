@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from common.configfile import ConfigError, check_fraction
 
@@ -22,19 +21,19 @@ PRECISIONS = ("auto", "fp32", "bf16")
 class DataConfig:
     """Where the ETL output is. Either one run folder, or three split folders plus a manifest."""
 
-    run_dir: Optional[str] = None
+    run_dir: str | None = None
     """ETL run folder (local or s3://) holding train/validation/test/*.parquet, manifest.json and _SUCCESS."""
-    train_dir: Optional[str] = None
+    train_dir: str | None = None
     """Split-folder layout (SageMaker channels): folder of the train split's *.parquet."""
-    validation_dir: Optional[str] = None
+    validation_dir: str | None = None
     """Split-folder layout: folder of the validation split's *.parquet."""
-    test_dir: Optional[str] = None
+    test_dir: str | None = None
     """Split-folder layout: folder of the test split's *.parquet."""
-    manifest: Optional[str] = None
+    manifest: str | None = None
     """Split-folder layout: the run's manifest.json (default <train_dir>/manifest.json)."""
     streaming: bool = False
     """Read Parquet lazily as an IterableDataset (data larger than memory); needs train.max_steps > 0."""
-    cache_dir: Optional[str] = None
+    cache_dir: str | None = None
     """datasets cache for the Arrow copy and the tokenized splits (default: the datasets cache)."""
 
     def __post_init__(self):
@@ -110,7 +109,7 @@ class TrainingConfig:
     """Batch texts of similar length, so dynamic padding adds few pad tokens."""
     class_weighted_loss: bool = False
     """Weight the cross-entropy by inverse train-label frequency (for rare `critical`)."""
-    eval_steps: Optional[int] = None
+    eval_steps: int | None = None
     """Evaluate and checkpoint every N steps; None: once per epoch."""
     early_stopping_patience: int = 2
     """Evaluations without a better validation macro-F1 before training stops; 0 disables."""
@@ -120,7 +119,7 @@ class TrainingConfig:
     """Checkpoints kept (the best one is always kept too)."""
     resume: str = "auto"
     """auto: from the last complete checkpoint in the checkpoint folder if any; true: must exist; false; or a path."""
-    checkpoint_dir: Optional[str] = None
+    checkpoint_dir: str | None = None
     """Where checkpoint-N folders go (default output_dir; SageMaker: /opt/ml/checkpoints)."""
     keep_checkpoints: bool = True
     """false: delete checkpoint-N folders once the final model is saved."""
@@ -218,9 +217,9 @@ class GateConfig:
 class GoldConfig:
     """Hand-labeled messages the model and the keyword rules are both scored on, in two splits."""
 
-    dev: Optional[str] = "data/gold/dev.csv"
+    dev: str | None = "data/gold/dev.csv"
     """twcs CSV with a gold label column (local or s3://) to tune rules and thresholds on; null skips it."""
-    test: Optional[str] = "data/gold/test.csv"
+    test: str | None = "data/gold/test.csv"
     """The locked split: measured, never tuned on (local or s3://); null skips it."""
     label_column: str = "gold_label"
     """Column holding the human label."""
@@ -246,7 +245,7 @@ class TrainConfig:
     """Registry name of the trained model."""
     output_dir: str = "runs/train/latest"
     """Final model folder (local or s3://): weights, tokenizer, metrics, manifest, card, plots."""
-    registry_root: Optional[str] = "models"
+    registry_root: str | None = "models"
     """Registry the model is registered in (local or s3://); null skips registration."""
     data: DataConfig = field(default_factory=DataConfig)
     """Input ETL run."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 # One MiniLM feed-forward matmul for a batch of 32 tweets of ~20 tokens.
 PROBE_SHAPE = (640, 384, 1536)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from common.configfile import ConfigError
 from common.storage import fetch_folder
@@ -31,7 +31,7 @@ def resolve_source(source: str) -> str:
             raise ConfigError(f"model.source={source}: package '{name}' is not installed; pip install it, "
                              "or give a Hub name or folder") from None
         getter = getattr(module, "get_model_path", None)
-        path = str(getter() if getter else getattr(module, "MODEL_DIR"))
+        path = str(getter() if getter else module.MODEL_DIR)
         if not os.path.isfile(os.path.join(path, "config.json")):
             raise ConfigError(f"model.source={source}: {path} holds no config.json")
         return path

@@ -12,7 +12,8 @@ job's source_dir) instead of sending them.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # What the SDK reads back from a call it makes while building or submitting a job.
 RESPONSES: dict[str, dict[str, dict]] = {
@@ -61,7 +62,7 @@ class _Bucket:
 
 
 class _NoObjects:
-    def filter(self, **_: Any) -> "_NoObjects":
+    def filter(self, **_: Any) -> _NoObjects:
         return self
 
     def all(self) -> list:
@@ -72,7 +73,7 @@ class _Object:
     def __init__(self, uploads: list[str], bucket: str, key: str):
         self._uploads, self.bucket_name, self.key = uploads, bucket, key
 
-    def upload_file(self, filename: str, ExtraArgs: dict | None = None, **_: Any) -> None:  # noqa: N803 (boto3's name)
+    def upload_file(self, filename: str, ExtraArgs: dict | None = None, **_: Any) -> None:
         self._uploads.append(f"s3://{self.bucket_name}/{self.key}")
 
 
@@ -83,10 +84,10 @@ class RecordingS3Resource:
         self.meta = _Meta(client.meta.region_name, client)
         self.uploads: list[str] = []
 
-    def Bucket(self, name: str) -> _Bucket:  # noqa: N802 (boto3's name)
+    def Bucket(self, name: str) -> _Bucket:
         return _Bucket(name)
 
-    def Object(self, bucket_name: str, key: str) -> _Object:  # noqa: N802 (boto3's name)
+    def Object(self, bucket_name: str, key: str) -> _Object:
         return _Object(self.uploads, bucket_name, key)
 
 

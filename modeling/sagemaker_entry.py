@@ -94,10 +94,10 @@ def main(argv: list[str] | None = None, env: dict | None = None) -> int:
         cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", os.path.abspath(__file__), *argv]
         return subprocess.call(cmd)
 
-    from modeling.config import TrainConfig
-    from modeling.train import run
     from common.cli import USER_ERRORS
     from common.configfile import load_config
+    from modeling.config import TrainConfig
+    from modeling.train import run
 
     config, hyper = parse_hyperparameters(argv)
     defaults, fixed = contract_overrides(env)

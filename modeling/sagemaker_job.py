@@ -22,7 +22,6 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from common.configfile import ConfigError
 from common.etl_run import open_etl_run
@@ -50,9 +49,9 @@ class TrainingJobConfig:
     """Hard stop of the job."""
     use_spot: bool = False
     """Managed spot training; resumes from checkpoint_s3_uri after an interruption (train.resume=auto)."""
-    max_wait_s: Optional[int] = None
+    max_wait_s: int | None = None
     """Spot only: total time including waiting for capacity (>= max_run_s)."""
-    checkpoint_s3_uri: Optional[str] = None
+    checkpoint_s3_uri: str | None = None
     """Synced with /opt/ml/checkpoints; the entry point then checkpoints there."""
 
 
@@ -78,7 +77,7 @@ class SageMakerConfig:
     """IAM role ARN the jobs run as (required unless --dry-run)."""
     region: str = "us-east-1"
     """AWS region."""
-    output_path: Optional[str] = None
+    output_path: str | None = None
     """s3:// prefix for model.tar.gz and output.tar.gz (default: the session's bucket)."""
     base_job_name: str = "support-triage"
     """Prefix of job names."""

@@ -15,7 +15,7 @@ label mix, and its lengths stay close.
 """
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch

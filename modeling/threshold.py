@@ -38,7 +38,7 @@ class TriageThreshold:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict | None) -> "TriageThreshold | None":
+    def from_json(cls, data: dict | None) -> TriageThreshold | None:
         return cls(**data) if data else None
 
 

@@ -96,7 +96,7 @@ class Trained:
     progress: TrainProgress
 
 
-def _finish(cfg: TrainConfig, t: Trained, final_dir: str, work_dir: str, clock: "_Clock") -> dict:
+def _finish(cfg: TrainConfig, t: Trained, final_dir: str, work_dir: str, clock: _Clock) -> dict:
     """Main process only: baseline, gold set, gate, artifacts, upload, registry."""
     from common.contracts import TrainMetrics
     from common.storage import copy_tree

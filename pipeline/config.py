@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from common.configfile import ConfigError, check_fraction
 
@@ -24,11 +23,11 @@ class StageRef:
 class DataSpec:
     """Where the raw messages come from."""
 
-    raw_train: Optional[str] = None
+    raw_train: str | None = None
     """Existing raw twcs CSV for training; default: generate `train_rows` rows."""
-    raw_new_batch: Optional[str] = None
+    raw_new_batch: str | None = None
     """Existing raw twcs CSV to label; default: generate `new_batch_rows` rows with another seed."""
-    etl_run: Optional[str] = None
+    etl_run: str | None = None
     """Existing ETL run folder to train on (skips generation and the training ETL); must hold _SUCCESS."""
     train_rows: int = 8000
     """Generated training rows (customer + company replies)."""
@@ -40,7 +39,7 @@ class DataSpec:
     """Share of generated threads in Spanish."""
     include_real_sample: bool = True
     """Mix the 93 real Kaggle rows (data/samples/twcs_sample.csv) into the training data."""
-    reviewed_labels: Optional[str] = None
+    reviewed_labels: str | None = None
     """Labels people gave back (CSV/Parquet `tweet_id,label`, or a Label Studio export of a review queue):
     the training ETL applies them over the rules (the ETL's reviewed_labels)."""
 
@@ -92,11 +91,11 @@ class PipelineConfig:
     spark_workdir: str = "runs/.spark"
     """Local folder Spark writes to when workdir is remote and this Spark has no S3 connector;
     the run is then copied up with _SUCCESS last. On EMR/Glue point workdir at s3:// directly."""
-    run_date: Optional[str] = None
+    run_date: str | None = None
     """Partition date of the ETL runs; default: the date the pipeline run first started."""
-    registry_root: Optional[str] = None
+    registry_root: str | None = None
     """Model registry root; default <workdir>/models."""
-    model: Optional[str] = None
+    model: str | None = None
     """Use this model (folder or registry spec) for inference and skip training."""
     unapproved_fallback: bool = False
     """When the registry holds no approved model, label the new batch with this run's own model even though

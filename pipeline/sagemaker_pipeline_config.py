@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from common.configfile import ConfigError, check_fraction
 
@@ -45,7 +44,7 @@ class EtlStepConfig:
     """SageMaker Spark processing image version."""
     py_version: str = "py312"
     """Python of that image; the project needs 3.10 or newer."""
-    image_uri: Optional[str] = None
+    image_uri: str | None = None
     """An image built FROM the Spark image with the ETL's Python packages (numpy, pyarrow, pyyaml,
     fsspec) when the stock one lacks them; default: the stock image. The evaluation and drift
     steps run in the same image."""
@@ -114,7 +113,7 @@ class WeeklyPipelineConfig:
     """The two ETL steps."""
     processing_instance_type: str = "ml.m5.xlarge"
     """Default of the ProcessingInstanceType parameter: the evaluation and drift steps (small JSON work)."""
-    gate_min_test_macro_f1: Optional[float] = None
+    gate_min_test_macro_f1: float | None = None
     """Default of the GateMinTestMacroF1 parameter; default: the train config's gate.min_test_macro_f1."""
     approval_status: str = "PendingManualApproval"
     """Default of the ModelApprovalStatus parameter: the registered model package's status."""

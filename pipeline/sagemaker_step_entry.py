@@ -22,12 +22,12 @@ import tarfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 if __package__ in (None, ""):  # run as a file in a checkout (in a container, code.zip is on PYTHONPATH)
     sys.path.append(str(Path(__file__).resolve().parent.parent))
 
-from common.contracts import Contract, GateDecision, TrainingManifest, TrainMetrics  # noqa: E402
+from common.contracts import Contract, GateDecision, TrainingManifest, TrainMetrics
 
 EVALUATION_FILE = "evaluation.json"
 DRIFT_FILE = "drift.json"
@@ -41,9 +41,9 @@ class Evaluation(Contract):
 
     KIND: ClassVar[str] = "pipeline_evaluation"
     labels: list[str]
-    test: Optional[dict]
-    gold: Optional[dict]
-    baseline_test: Optional[dict]
+    test: dict | None
+    gold: dict | None
+    baseline_test: dict | None
     training_gate: GateDecision  # what training decided with its own config's threshold
     gate_inputs: dict[str, float]  # numbers only: a ConditionStep cannot compare a null
     schema_version: int = 1
@@ -57,8 +57,8 @@ class DriftSummary(Contract):
     predicted: int
     labels: dict[str, int]
     text_length_chars: dict[str, int]
-    drift: Optional[dict]  # inference.drift.drift_report
-    drift_reason: Optional[str]  # why there is no report
+    drift: dict | None  # inference.drift.drift_report
+    drift_reason: str | None  # why there is no report
     schema_version: int = 1
 
 
@@ -87,7 +87,7 @@ def gate_inputs(gate) -> dict[str, float]:
     }
 
 
-def _model_file(model_dir: str, name: str) -> Optional[str]:
+def _model_file(model_dir: str, name: str) -> str | None:
     """The text of `name` in the model.tar.gz in `model_dir` (the training job's artifact), or None."""
     from inference.packaging import check_members
 
@@ -141,7 +141,7 @@ def _lines(folder: str, suffix: str):
             yield from (line for line in fh if line.strip())
 
 
-def etl(project: str, config: str, overrides: list[str], publish_to: str, transform_input: Optional[str]) -> dict:
+def etl(project: str, config: str, overrides: list[str], publish_to: str, transform_input: str | None) -> dict:
     """preprocessing.etl.run, then the published run moved to `publish_to`, a folder the DAG names.
 
     The ETL publishes <output>/<run_date>/<run_id>; a pipeline definition

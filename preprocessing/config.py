@@ -4,7 +4,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 from common.configfile import ConfigError, check_fraction
 from preprocessing.rowchecks import RowChecks, etl_row_checks
@@ -104,17 +104,17 @@ class EtlConfig:
     """The raw CSV: `input: PATH`, or `input: {path: PATH, encoding: latin-1}`."""
     output: str = "runs/etl"
     """Root folder; the run lands in <output>/<run_date>/<run_id>/."""
-    run_date: Optional[str] = None
+    run_date: str | None = None
     """YYYY-MM-DD; default today (UTC)."""
-    run_id: Optional[str] = None
+    run_id: str | None = None
     """Run name; default a UTC timestamp. Re-running an id replaces that run."""
     columns: ColumnMap = field(default_factory=ColumnMap)
     """Input header names for the canonical columns."""
     rules: str = "configs/labels/default.yaml"
     """Label rule file (classes, keywords, priorities)."""
-    gold_label_column: Optional[str] = None
+    gold_label_column: str | None = None
     """Input column with human labels; when set it is the label and the rules are only measured."""
-    reviewed_labels: Optional[str] = None
+    reviewed_labels: str | None = None
     """CSV or Parquet of `tweet_id,label[,reviewer,reviewed_at]` (or a Label Studio JSON export): those
     messages take the reviewed label, over the rules and the gold column (preprocessing/reviewed.py)."""
     split: SplitConfig = field(default_factory=SplitConfig)

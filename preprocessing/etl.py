@@ -27,10 +27,24 @@ from common.contracts import EtlManifest
 from preprocessing.config import EtlConfig
 from preprocessing.conversations import assign_split, conversation_roots, driver_roots
 from preprocessing.driver_tables import count_rows, local_dir, read_columns, to_spark
-from preprocessing.labeling import (MASK_COLUMN, RuleSet, category_counts, load_rules, observe_rule_counts,
-                                   spark_label_from_mask, spark_rule_mask)
-from preprocessing.reading import (InputError, check_decoding, duplicate_rows, mark_duplicates, read_raw, split_csv,
-                                   validate)
+from preprocessing.labeling import (
+    MASK_COLUMN,
+    RuleSet,
+    category_counts,
+    load_rules,
+    observe_rule_counts,
+    spark_label_from_mask,
+    spark_rule_mask,
+)
+from preprocessing.reading import (
+    InputError,
+    check_decoding,
+    duplicate_rows,
+    mark_duplicates,
+    read_raw,
+    split_csv,
+    validate,
+)
 from preprocessing.reviewed import label_source_counts, read_reviewed, record_label_sources
 from preprocessing.rowchecks import DUPLICATE
 from preprocessing.run_manifest import build_manifest, reconcile, split_stats, value_counts

@@ -143,12 +143,12 @@ class RuleSet:
         return self.explain(clean).label
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
-@functools.lru_cache(maxsize=None)  # built once per rule set, not per message
+@functools.cache  # built once per rule set, not per message
 def _alternation(words: tuple[str, ...]) -> str | None:
     """A whole-word match of any of `words` in a text padded with one space on each side.
 

@@ -17,8 +17,8 @@ the first row of an id in read order is kept.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from common.configfile import ConfigError
 
@@ -203,9 +203,9 @@ def spark_id_key(checks: RowChecks, cols: SparkColumns) -> str:
 
 @dataclass
 class ArrowVerdict:
-    reason: "np.ndarray"  # object [n]: None for a row that passes, else its first failing check  # noqa: F821
-    key: "pa.Array"  # string [n]: what duplicates compare (the id, or its integer value written out)  # noqa: F821
-    inbound: "np.ndarray | None"  # bool [n]: inbound == true (False where unknown); None: no column  # noqa: F821
+    reason: np.ndarray  # object [n]: None for a row that passes, else its first failing check  # noqa: F821
+    key: pa.Array  # string [n]: what duplicates compare (the id, or its integer value written out)  # noqa: F821
+    inbound: np.ndarray | None  # bool [n]: inbound == true (False where unknown); None: no column  # noqa: F821
 
 
 def arrow_checked(table, checks: RowChecks) -> ArrowVerdict:

@@ -25,8 +25,14 @@ from preprocessing.config import EtlConfig
 from preprocessing.driver_tables import local_dir
 from preprocessing.labeling import RuleSet
 from preprocessing.runfolder import RunFolder
-from preprocessing.schema import (LENGTH_BINS, QUARANTINE_COLUMNS, SPLITS, describe_prepared, length_histogram,
-                                  spark_length_bin)
+from preprocessing.schema import (
+    LENGTH_BINS,
+    QUARANTINE_COLUMNS,
+    SPLITS,
+    describe_prepared,
+    length_histogram,
+    spark_length_bin,
+)
 
 
 class ReconciliationError(RuntimeError):

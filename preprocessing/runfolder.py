@@ -87,7 +87,7 @@ class RunFolder:
         return f"{self.parent}/{self.run_id}"
 
     @classmethod
-    def of(cls, cfg: EtlConfig) -> "RunFolder":
+    def of(cls, cfg: EtlConfig) -> RunFolder:
         now = datetime.now(timezone.utc)
         run_date = cfg.run_date or now.strftime("%Y-%m-%d")
         return cls(run_date, cfg.run_id or now.strftime("%Y%m%dT%H%M%SZ"), f"{cfg.output.rstrip('/')}/{run_date}")

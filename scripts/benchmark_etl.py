@@ -247,7 +247,7 @@ def measure(spark, raw: str, work: Path, repeats: int, variants: tuple[str, ...]
     for i in range(repeats):
         for name, fn in fns.items():
             out = str(work / f"{name}_{i}")
-            runs[name].append(timed(lambda: fn(out)))
+            runs[name].append(timed(lambda fn=fn, out=out: fn(out)))
             print(f"  run {i + 1}: {name:<10} {runs[name][-1][0]:6.2f} s", flush=True)
     outputs = {name: rs[-1][2] for name, rs in runs.items()}
     paths = {name: output_paths(name, out) for name, out in outputs.items()}

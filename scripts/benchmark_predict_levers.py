@@ -9,8 +9,8 @@ it. Rejected levers stay here, measurable, instead of in the product code.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Callable
 
 import numpy as np
 

@@ -41,9 +41,9 @@ from transformers import TrainerCallback
 
 from common.configfile import load_config
 from modeling.config import TrainConfig, TrainingConfig
+from modeling.cpu_threads import apply_torch_threads, cpu_description, usable_cores
 from modeling.data import PaddingCollator
 from modeling.kernels import shape_agnostic_attention
-from modeling.cpu_threads import apply_torch_threads, cpu_description, usable_cores
 from modeling.trainer import WeightedLossTrainer, class_weights, training_arguments, use_bf16
 
 SHAPE_DISTILBERT_MULTILINGUAL = "distilbert-multilingual-shape"
@@ -170,7 +170,8 @@ def build_model(name: str, labels: list[str], attn: str | None, seed: int, texts
 
     torch.manual_seed(seed)
     if name == TINY:  # smoke runs of this script
-        from modeling.tiny import build_model as tiny_model, build_tokenizer
+        from modeling.tiny import build_model as tiny_model
+        from modeling.tiny import build_tokenizer
 
         tokenizer = build_tokenizer(texts, vocab_size=1000)
         return tokenizer, tiny_model(tokenizer, labels, seed=seed)

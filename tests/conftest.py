@@ -50,8 +50,8 @@ def synth_csv(tmp_path_factory) -> Path:
 
 def run_etl(spark, output: Path, overrides: list[str], config: str = "configs/preprocess/default.yaml") -> dict:
     """The real ETL `run()` with a config file plus overrides; returns the manifest as written (plain JSON)."""
-    from preprocessing.config import EtlConfig
     from common.configfile import load_config
+    from preprocessing.config import EtlConfig
     from preprocessing.etl import run
 
     cfg = load_config(EtlConfig, ROOT / config, [f"output={output}", f"rules={ROOT}/configs/labels/default.yaml", *overrides])
@@ -81,7 +81,14 @@ def build_etl_run(csv_path: Path, run: Path, rows_per_shard: int = 300, seed: in
 
     from common.contracts import EtlCounts, EtlManifest, SplitStats
     from preprocessing.labeling import load_rules
-    from preprocessing.schema import LENGTH_BINS, PREPARED_ARROW, QUARANTINE_COLUMNS, SPLITS, describe_prepared, length_histogram
+    from preprocessing.schema import (
+        LENGTH_BINS,
+        PREPARED_ARROW,
+        QUARANTINE_COLUMNS,
+        SPLITS,
+        describe_prepared,
+        length_histogram,
+    )
     from preprocessing.text import clean_from_model_text, model_text
 
     rules = load_rules(ROOT / "configs/labels/default.yaml")

@@ -27,7 +27,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, run_etl
 
 # What the README tells a user to zip for --py-files: common/ is needed on the executors too.

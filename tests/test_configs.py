@@ -3,11 +3,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-
-from preprocessing.config import EtlConfig
-from common.configfile import ConfigError, load_config, to_dict
-
 from conftest import ROOT
+
+from common.configfile import ConfigError, load_config, to_dict
+from preprocessing.config import EtlConfig
 
 
 def test_overrides_win_and_strings_are_coerced(tmp_path):

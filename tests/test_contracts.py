@@ -6,8 +6,21 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from common.contracts import (ContractError, Engine, EtlCounts, EtlManifest, GateDecision, ModelRef, PredictCounts,
-                              PredictSummary, SplitStats, StepMarker, TrainingManifest, TrainMetrics, TrainProgress)
+from common.contracts import (
+    ContractError,
+    Engine,
+    EtlCounts,
+    EtlManifest,
+    GateDecision,
+    ModelRef,
+    PredictCounts,
+    PredictSummary,
+    SplitStats,
+    StepMarker,
+    TrainingManifest,
+    TrainMetrics,
+    TrainProgress,
+)
 from common.etl_run import EtlRunError, open_etl_run
 
 

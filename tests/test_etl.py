@@ -1,24 +1,23 @@
 """The ETL end to end: exact counts, quarantine reasons, grouped split, schema, errors."""
 import csv
 import io
-from collections import Counter
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import GOLD_DEV, ROOT, SAMPLE_CSV, run_etl
 
 from preprocessing.labeling import load_rules
 from preprocessing.reading import InputError
 from preprocessing.schema import PREPARED_ARROW, PREPARED_COLUMNS
 from preprocessing.synth import generate
 from preprocessing.text import clean_text
-
-from conftest import GOLD_DEV, ROOT, SAMPLE_CSV, run_etl
 
 HEADER = ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id"]
 WHEN = "Wed Oct 11 06:55:44 +0000 2017"

@@ -2,12 +2,11 @@
 from pathlib import Path
 
 import pandas as pd
+from conftest import run_etl
+from test_etl import WHEN, read_split, write_csv
 
 from preprocessing.reading import split_csv
 from preprocessing.synth import generate
-
-from conftest import run_etl
-from test_etl import WHEN, read_split, write_csv
 
 
 def _published(m: dict) -> tuple[pd.DataFrame, pd.DataFrame]:

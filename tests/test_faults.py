@@ -12,10 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_etl
 
 from preprocessing.synth import generate
-
-from conftest import ROOT, run_etl
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 

@@ -5,8 +5,8 @@ import random
 
 import pandas as pd
 import pytest
-
 from conftest import GOLD_DEV, GOLD_TEST, ROOT
+
 from modeling.config import GoldConfig
 from modeling.gold import GoldSetError, gold_agreement, main, predict_ids, read_gold, score, score_gold
 from preprocessing.labeling import load_rules

@@ -7,7 +7,6 @@ Python text/label functions the ETL's Spark rendering is tested against.
 import numpy as np
 import pytest
 import torch
-
 from conftest import ROOT, build_etl_run
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (scripts/gpu_check.sh on the H100)")
@@ -25,9 +24,9 @@ def python_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(python_run, tmp_path_factory):
+    from common.configfile import load_config
     from modeling.config import TrainConfig
     from modeling.train import run
-    from common.configfile import load_config
 
     out = tmp_path_factory.mktemp("gpu_model")
     cfg = load_config(TrainConfig, ROOT / "configs/train/tiny.yaml", [

@@ -2,8 +2,8 @@
 reviewed test rows are scored against the model and the rules."""
 import datasets
 import numpy as np
-
 from conftest import ROOT
+
 from modeling.config import GoldConfig, TrainConfig
 from modeling.gold import predict_probs
 from modeling.human_labels import choose_triage_threshold, reviewed_agreement, reviewed_rows

@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from common.configfile import ConfigError, load_config
+from common.errors import UserError
 from inference.config import PredictConfig
 from inference.encoding import TextEncoder, pad_batch, token_batches
 from inference.predictor import Predictor
-from common.configfile import ConfigError, load_config
-from common.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["my card was charged twice!!", "", "😡😡", "hola, ¿no funciona mi cuenta? " * 60, "thanks @user <url>", "ok"]

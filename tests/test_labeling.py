@@ -4,13 +4,20 @@ import re
 
 import pandas as pd
 import pytest
+from conftest import GOLD_DEV, GOLD_TEST, ROOT
 
 from common.configfile import ConfigError
-from preprocessing.labeling import (MASK_COLUMN, _alternation, category_counts, load_rules, spark_category_counts,
-                                    spark_label, spark_label_from_mask, spark_rule_mask)
+from preprocessing.labeling import (
+    MASK_COLUMN,
+    _alternation,
+    category_counts,
+    load_rules,
+    spark_category_counts,
+    spark_label,
+    spark_label_from_mask,
+    spark_rule_mask,
+)
 from preprocessing.text import clean_text
-
-from conftest import GOLD_DEV, GOLD_TEST, ROOT
 
 RULES = load_rules(ROOT / "configs/labels/default.yaml")
 
@@ -232,7 +239,7 @@ def test_priorities_pick_the_highest_class(tmp_path):
     ("default_label: x\nclasses: [{name: a, priority: first}]\n", r"classes\[0\].priority must be an integer"),
     ("default_label: x\nclasses: [{name: a}]\nurgent_signals: still\n", "urgent_signals must be a list"),
     ("classes: [{name: a}]\n", "needs 'default_label'"),
-    ("default_label: x\nclasses: [{name: a, categories: [%s]}]\n" % ", ".join(f"{{name: c{i}, keywords: [w{i}]}}" for i in range(64)),
+    ("default_label: x\nclasses: [{name: a, categories: [" + ", ".join(f"{{name: c{i}, keywords: [w{i}]}}" for i in range(64)) + "]}]\n",
      "64 categories, contexts and urgent_signals; at most 63"),
 ])
 def test_rule_file_errors_name_the_key(tmp_path, body, message):

@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
+
 from modeling.cpu_threads import usable_cores
 from modeling.kernels import cpu_has_native_bf16
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT
-from modeling.config import DataConfig, TrainConfig
-from modeling.data import DataError, collator, load_splits, resolve_layout, tokenize_splits
+
 from common.configfile import ConfigError, load_config
 from common.etl_run import EtlRunError
+from modeling.config import DataConfig, TrainConfig
+from modeling.data import DataError, collator, load_splits, resolve_layout, tokenize_splits
 from preprocessing.schema import PREPARED_COLUMNS
 
 

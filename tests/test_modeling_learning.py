@@ -3,10 +3,10 @@ rows through the real ETL, beats chance clearly and matches the TF-IDF baseline 
 import json
 
 import pytest
-
 from conftest import ROOT, run_etl
-from modeling.config import TrainConfig
+
 from common.configfile import load_config
+from modeling.config import TrainConfig
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
-from modeling.config import TrainConfig
+
 from common.configfile import load_config
+from modeling.config import TrainConfig
 
 TINY = ROOT / "configs/train/tiny.yaml"
 

@@ -2,15 +2,14 @@
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
+from test_report import CHROMIUM, check_in_chromium
 
 from common.configfile import load_config
 from common.contracts import StepMarker
 from modeling.registry import register
 from pipeline.config import PipelineConfig
 from pipeline.runner import main, run
-
-from conftest import ROOT
-from test_report import CHROMIUM, check_in_chromium
 
 TINY = ["train.config=configs/train/tiny.yaml", "data.train_rows=600", "data.new_batch_rows=300"]
 

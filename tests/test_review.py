@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from modeling.review import QUEUE_COLUMNS, ReviewConfig, Scored, label_config_path, rank, run
-from modeling.threshold import decide, TriageThreshold
+from modeling.threshold import TriageThreshold, decide
 from preprocessing.reviewed import read_reviewed
 
 LABELS = ["critical", "non_critical"]

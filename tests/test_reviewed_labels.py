@@ -9,12 +9,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, run_etl
+from test_etl import WHEN, read_split, write_csv
+
 from preprocessing.labeling import load_rules
 from preprocessing.reviewed import ReviewedLabelError, read_reviewed
 from preprocessing.text import clean_text
-from test_etl import WHEN, read_split, write_csv
 
 LABELS = ["critical", "non_critical"]
 TEXTS = ["someone hacked my account and stole my money", "thanks for the quick help!", "my card was charged twice",

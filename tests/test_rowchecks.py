@@ -11,15 +11,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import run_etl
 
 from inference.config import PredictConfig
 from inference.predict import main as predict_main
 from inference.spark_predict import run as spark_predict
 from preprocessing import schema
-from preprocessing.rowchecks import (CHECKS, REASONS, RowChecks, SparkColumns, arrow_checked, etl_row_checks,
-                                     spark_checked)
-
-from conftest import run_etl
+from preprocessing.rowchecks import (
+    CHECKS,
+    REASONS,
+    RowChecks,
+    SparkColumns,
+    arrow_checked,
+    etl_row_checks,
+    spark_checked,
+)
 
 OK = {"id": "7", "inbound": "True", "created_at": "Wed Oct 11 06:55:44 +0000 2017", "text": "hello"}
 EDGES = {

@@ -7,13 +7,12 @@ import os
 
 import fsspec
 import pytest
+from conftest import ROOT
 
-from modeling.registry import register
 from common.configfile import load_config
+from modeling.registry import register
 from pipeline.config import PipelineConfig
 from pipeline.runner import run
-
-from conftest import ROOT
 
 SECRET = "s3cr3t-never-written-anywhere"
 BUCKET = "support-triage-test"

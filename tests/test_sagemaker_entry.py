@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
+
 from modeling.sagemaker_entry import contract_overrides, parse_hyperparameters
 
 

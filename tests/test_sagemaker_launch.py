@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
-from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform
+
 from common.configfile import ConfigError, load_config
 from common.etl_run import EtlRunError
+from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 RUN = "s3://bucket/etl/2024-05-31/r1"

@@ -10,13 +10,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from common.configfile import load_config
 from modeling.sagemaker_job import SageMakerConfig
 from pipeline.sagemaker import main
 from pipeline.sagemaker_pipeline import GATE_CRITERIA
-
-from conftest import ROOT
 
 CONFIG = "configs/sagemaker_pipeline/weekly.yaml"
 KNOWN_TYPES = {"Processing", "Training", "Condition", "Fail", "RegisterModel", "Model", "Transform"}
@@ -282,7 +281,8 @@ def test_transform_input_and_drift_entries(etl_run, tmp_path):
     """The new batch's JSON Lines cover every customer row once; drift.json holds inference.drift's PSI."""
     from common.contracts import EtlManifest, TrainingManifest, TrainProgress
     from inference.drift import psi
-    from pipeline.sagemaker_step_entry import main as entry, write_transform_input
+    from pipeline.sagemaker_step_entry import main as entry
+    from pipeline.sagemaker_step_entry import write_transform_input
 
     etl = EtlManifest.read(str(etl_run / "manifest.json"))
     rows = write_transform_input(str(etl_run), str(tmp_path / "batch"))

@@ -56,8 +56,9 @@ def test_spark_string_ids_quarantine_and_small_drift_on_every_input_kind(spark, 
 
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from common.contracts import EtlManifest
     from test_inference_drift import training_manifest
+
+    from common.contracts import EtlManifest
 
     ids = ["INC-0001", "3f2b8c1e-9d4a-4f6e-8b7a-1c2d3e4f5a6b", "0042", "título-7", "ticket 42", "1.50"]
     model = tmp_path / "model"

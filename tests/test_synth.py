@@ -8,7 +8,8 @@ import pytest
 from preprocessing import synth_phrases_en, synth_phrases_es
 from preprocessing.labeling import load_rules
 from preprocessing.synth import COLUMNS, INTENT_COLUMNS, generate
-from preprocessing.synth_agreement import compare, main as agreement_main, table
+from preprocessing.synth_agreement import compare, table
+from preprocessing.synth_agreement import main as agreement_main
 from preprocessing.synth_text import Voices, expand, expand_all
 
 PHRASES = {"en": synth_phrases_en, "es": synth_phrases_es}

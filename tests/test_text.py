@@ -1,10 +1,9 @@
 """Text preparation: what the model sees and what the rules match, in Python and in Spark."""
 import pandas as pd
 import pytest
+from conftest import SAMPLE_CSV
 
 from preprocessing.text import clean_text, model_text, spark_clean_from_model_text, spark_model_text
-
-from conftest import SAMPLE_CSV
 
 CASES = [
     # (raw, model text, clean text)
