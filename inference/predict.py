@@ -90,7 +90,7 @@ def run(cfg: PredictConfig, predictor: Predictor | None = None) -> PredictSummar
     finished = {s["chunk"] for s in out.shard_stats()}
     seen = SeenIds()  # filled from the input as it is read, finished chunks included
     t1 = time.perf_counter()
-    scored = _score_all(cfg, source, predictor, out, run_id, bins, finished, seen)
+    scored = _score_all(_Run(cfg, source, predictor, out, run_id, bins), finished, seen)
     progress = Progress(run_id, len(finished), scored, load_s, time.perf_counter() - t1, t0)
     summary = _summary(cfg, source, predictor, out, progress)
     summary.drift, summary.drift_reason = assess_drift(ref, drift_reason, summary.labels, summary.text_length_chars,
@@ -137,8 +137,20 @@ def _start_or_resume(out: OutputFolder, cfg: PredictConfig, source: Source, pred
     return run_id
 
 
-def _score_all(cfg, source, predictor, out, run_id, bins, finished, seen) -> int:
+@dataclass(frozen=True)
+class _Run:
+    """What every chunk of one invocation is scored and written with."""
+    cfg: PredictConfig
+    source: Source
+    predictor: Predictor
+    out: OutputFolder
+    run_id: str
+    bins: list[int]
+
+
+def _score_all(r: _Run, finished: set[int], seen: SeenIds) -> int:
     """Score every unfinished chunk; returns the rows predicted by this invocation."""
+    cfg, source, predictor = r.cfg, r.source, r.predictor
     bar = _progress_bar(cfg, source)
 
     def todo():
@@ -157,7 +169,7 @@ def _score_all(cfg, source, predictor, out, run_id, bins, finished, seen) -> int
             t = time.perf_counter()
             preds = predictor.predict_encoded(ready.enc, on_batch=bar.update)
             bar.update(ready.intake.rows_in - len(ready.intake.ids))
-            pending.append(writer.submit(_write, out, ready, preds, predictor, run_id, bins, time.perf_counter() - t))
+            pending.append(writer.submit(_write, r, ready, preds, time.perf_counter() - t))
             scored += len(ready.intake.ids)
             while len(pending) > 1:  # at most one shard in flight: memory stays flat
                 pending.pop(0).result()
@@ -167,20 +179,20 @@ def _score_all(cfg, source, predictor, out, run_id, bins, finished, seen) -> int
     return scored
 
 
-def _write(out, ready: Ready, preds, predictor: Predictor, run_id: str, bins, seconds: float) -> None:
-    it, info = ready.intake, predictor.info
+def _write(r: _Run, ready: Ready, preds, seconds: float) -> None:
+    it, predictor, info = ready.intake, r.predictor, r.predictor.info
     flags = add_flag(it.flags, preds.truncated, "truncated")
     table = prediction_table(it.ids, preds.probs, preds.label_ids, preds.n_tokens, flags, predictor.labels,
-                             (info.name, info.version, info.sha256), run_id, it.split)
+                             (info.name, info.version, info.sha256), r.run_id, it.split)
     lengths = np.fromiter(map(len, it.texts), np.int64, len(it.texts))
     reasons = it.quarantine.column("reason").to_pylist()
     stats = {"chunk": ready.chunk.index, "rows_in": it.rows_in, "predicted": len(it.ids),
              "skipped_company": it.skipped_company, "quarantined": len(reasons),
              "quarantined_by_reason": _count(reasons), "labels": _value_counts(table.column("label")),
              "text_flags": _count([f for fl in flags if fl for f in fl.split(",")]),
-             "text_length_chars": length_histogram(lengths, bins), "tokens": int(preds.n_tokens.sum()),
+             "text_length_chars": length_histogram(lengths, r.bins), "tokens": int(preds.n_tokens.sum()),
              "model_seconds": round(seconds, 4)}
-    out.write_shard(ready.chunk.index, table, it.quarantine, stats)
+    r.out.write_shard(ready.chunk.index, table, it.quarantine, stats)
     _return_free_memory()
 
 
