@@ -8,13 +8,8 @@ against AWS clients that record calls instead of sending them
 """
 from __future__ import annotations
 
-import json
-
-import fsspec
-
-from common import storage
 from common.configfile import ConfigError, load_config
-from common.etl_run import open_etl_run
+from inference.transform_input import write_transform_input
 from modeling.sagemaker_job import SageMakerConfig, launch_training, launch_transform
 
 
@@ -33,19 +28,6 @@ def pipeline_training_job(cfg, train_cfg, data: str) -> dict:
             "channels": out["channels"], "create_training_job": out.get("create_training_job")}
 
 
-def _write_jsonl(run_dir: str, target: str) -> int:
-    """{"id": ..., "inputs": text} per line from every split of an ETL run: the transform's input."""
-    import pandas as pd
-
-    lines = []
-    for shard, _ in open_etl_run(run_dir, setting="the etl_new_batch step's run").all_files():
-        with fsspec.open(shard, "rb") as fh:
-            df = pd.read_parquet(fh, columns=["tweet_id", "text"])
-        lines += [json.dumps({"id": int(i), "inputs": t}, ensure_ascii=False) for i, t in zip(df.tweet_id, df.text)]
-    storage.write_text(target, "\n".join(lines) + "\n")
-    return len(lines)
-
-
 def pipeline_transform_job(cfg, predict_cfg, results: dict) -> dict:
     sm = _sm(cfg)
     model_data = (results.get("train") or {}).get("model_data")
@@ -53,7 +35,7 @@ def pipeline_transform_job(cfg, predict_cfg, results: dict) -> dict:
         raise ConfigError("launcher=sagemaker needs the train step's model.tar.gz; run training as a SageMaker job too "
                           "(drop model=..., or use launcher=local)")
     input_file = f"{cfg.root}/transform_input/batch.jsonl"
-    rows = _write_jsonl(results["etl_new_batch"]["path"], input_file)
+    rows = write_transform_input(results["etl_new_batch"]["path"], input_file, setting="the etl_new_batch step's run")
     out = launch_transform(sm, model_data, input_file.rsplit("/", 1)[0] + "/", f"{cfg.root}/transform_output/",
                            dry_run=cfg.sagemaker.dry_run)
     return {"launcher": "sagemaker", "dry_run": cfg.sagemaker.dry_run, "rows": rows, "input": input_file,

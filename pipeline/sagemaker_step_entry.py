@@ -163,27 +163,10 @@ def etl(project: str, config: str, overrides: list[str], publish_to: str, transf
         os.replace(entry, Path(publish_to) / entry.name)
     published.rmdir()
     if transform_input:
-        write_transform_input(publish_to, transform_input)
+        from inference.transform_input import write_transform_input
+
+        write_transform_input(publish_to, os.path.join(transform_input, "batch.jsonl"))
     return manifest.to_json()
-
-
-def write_transform_input(run_dir: str, folder: str) -> int:
-    """{"id": ..., "inputs": text} per customer row of every split: what Batch Transform sends the handler."""
-    import pyarrow.dataset as ds
-
-    from preprocessing.schema import SPLITS
-
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    rows = 0
-    with open(os.path.join(folder, "batch.jsonl"), "w", encoding="utf-8") as out:
-        for split in SPLITS:
-            if not any(Path(run_dir, split).glob("*.parquet")):
-                continue
-            for batch in ds.dataset(os.path.join(run_dir, split), format="parquet").to_batches(columns=["tweet_id", "text"]):
-                for tweet_id, text in zip(batch["tweet_id"].to_pylist(), batch["text"].to_pylist()):
-                    out.write(json.dumps({"id": tweet_id, "inputs": text}, ensure_ascii=False) + "\n")
-                    rows += 1
-    return rows
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

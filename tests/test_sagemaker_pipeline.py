@@ -281,11 +281,11 @@ def test_transform_input_and_drift_entries(etl_run, tmp_path):
     """The new batch's JSON Lines cover every customer row once; drift.json holds inference.drift's PSI."""
     from common.contracts import EtlManifest, TrainingManifest, TrainProgress
     from inference.drift import psi
+    from inference.transform_input import write_transform_input
     from pipeline.sagemaker_step_entry import main as entry
-    from pipeline.sagemaker_step_entry import write_transform_input
 
     etl = EtlManifest.read(str(etl_run / "manifest.json"))
-    rows = write_transform_input(str(etl_run), str(tmp_path / "batch"))
+    rows = write_transform_input(str(etl_run), str(tmp_path / "batch" / "batch.jsonl"))
     lines = [json.loads(line) for line in (tmp_path / "batch" / "batch.jsonl").read_text().splitlines()]
     assert rows == len(lines) == etl.counts.customer_rows
     assert len({r["id"] for r in lines}) == rows and all(r["inputs"] for r in lines)
