@@ -2,7 +2,7 @@ r"""Batch prediction scaled out over a Spark cluster: the same Predictor inside 
 
     python -m inference.spark_predict --model s3://bucket/models/m --input s3://bucket/etl/2024-05-31/r1 \
         --output s3://bucket/preds/r1 [key=value ...]            (keys: configs/predict/*.yaml)
-    spark-submit --py-files triage.zip inference/spark_predict.py (same flags)
+    spark-submit --py-files code.zip inference/spark_predict.py (same flags)
 
 Each Python worker loads the model once (a module-level cache keyed by model
 and engine settings) and scores its partitions' Arrow batches with

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Copied into the job's source_dir: the code the entry point imports and the files configs name.
 SOURCE_PACKAGES = ("common", "modeling", "preprocessing", "configs")
 DRY_RUN_ROLE = "arn:aws:iam::111122223333:role/dry-run-sagemaker-role"
-_NO_TELEMETRY = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+NO_TELEMETRY = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
 
 
 @dataclass
@@ -179,13 +179,13 @@ def session(cfg: SageMakerConfig, dry_run: bool):
     if not dry_run:
         import boto3
 
-        return sagemaker.Session(boto_session=boto3.Session(region_name=cfg.region), sagemaker_config=_NO_TELEMETRY)
+        return sagemaker.Session(boto_session=boto3.Session(region_name=cfg.region), sagemaker_config=NO_TELEMETRY)
     from modeling.sagemaker_dry_run import DryRunBotoSession
 
     boto = DryRunBotoSession(cfg.region)
     return sagemaker.Session(boto_session=boto, sagemaker_client=boto.client("sagemaker"),
                              sagemaker_runtime_client=boto.client("sagemaker-runtime"),
-                             default_bucket="dry-run-bucket", sagemaker_config=_NO_TELEMETRY)
+                             default_bucket="dry-run-bucket", sagemaker_config=NO_TELEMETRY)
 
 
 def launch_training(cfg: SageMakerConfig, train_config: str, run_dir: str, overrides: list[str],

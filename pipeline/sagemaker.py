@@ -28,7 +28,7 @@ from pathlib import Path
 from common.cli import USER_ERRORS
 from common.configfile import ConfigError, load_config
 from modeling.sagemaker_dry_run import RESPONSES, DryRunBotoSession, RecordingClient
-from modeling.sagemaker_job import _NO_TELEMETRY, DRY_RUN_ROLE, SageMakerConfig
+from modeling.sagemaker_job import DRY_RUN_ROLE, NO_TELEMETRY, SageMakerConfig
 from pipeline.sagemaker_pipeline import build, parameters, stage_code
 from pipeline.sagemaker_pipeline_config import WeeklyPipelineConfig
 
@@ -93,7 +93,7 @@ def connect(cfg: WeeklyPipelineConfig, dry_run: bool) -> Aws:
     # The telemetry opt-out makes the SDK validate this dict on each of its ~130 config lookups
     # while it builds the DAG (about 0.3 s each): commands that need no definition skip the build.
     session = PipelineSession(boto_session=boto, sagemaker_client=boto.client("sagemaker"), default_bucket=cfg.bucket,
-                              default_bucket_prefix=cfg.key_prefix or None, sagemaker_config=_NO_TELEMETRY)
+                              default_bucket_prefix=cfg.key_prefix or None, sagemaker_config=NO_TELEMETRY)
     return Aws(sm, train, role, threshold, boto, session)
 
 
