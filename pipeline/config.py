@@ -70,6 +70,31 @@ class ReviewSpec:
 
 
 @dataclass
+class SimulatedReviewSpec:
+    """Demo only: the review loop run once before the real training, with the generator playing the people.
+
+    A first-pass model (the training config plus `first_pass_overrides`, not
+    registered) scores the training run; its review queue (modeling.review) is
+    answered with the class the generator wrote each message for, and the
+    training ETL runs again with those answers as reviewed labels. Real data
+    has no such answers: there people label the queue (the `review` step) and
+    `data.reviewed_labels` brings their labels into the next run.
+    """
+
+    enabled: bool = False
+    size: int = 1000
+    """At most this many queued messages get an answer."""
+    first_pass_overrides: list[str] = field(default_factory=lambda: ["train.epochs=1"])
+    """TrainConfig overrides of the first-pass model: it only has to point at the doubtful labels."""
+    queue_overrides: list[str] = field(default_factory=list)
+    """modeling.review.ReviewConfig overrides of its queue, e.g. unsure_log_odds=2.0 for a wider unsure band."""
+
+    def __post_init__(self):
+        if self.size < 1:
+            raise ConfigError(f"simulated_review.size must be >= 1, found {self.size}")
+
+
+@dataclass
 class SageMakerSpec:
     """launcher=sagemaker: the jobs the launcher would create (dry_run: print them, touch no AWS)."""
 
@@ -112,6 +137,8 @@ class PipelineConfig:
     """Batch inference config."""
     review: ReviewSpec = field(default_factory=ReviewSpec)
     """The review queue of the new batch (local launcher only)."""
+    simulated_review: SimulatedReviewSpec = field(default_factory=SimulatedReviewSpec)
+    """Demo only: answer a review queue of the generated training data with the generator's intents."""
     sagemaker: SageMakerSpec = field(default_factory=SageMakerSpec)
     """Only read when launcher is sagemaker."""
     report: bool = True
@@ -124,6 +151,12 @@ class PipelineConfig:
             raise ConfigError(f"run_id may hold letters, digits, '.', '_' and '-' only, found {self.run_id!r}")
         if self.launcher not in LAUNCHERS:
             raise ConfigError(f"launcher must be one of {', '.join(LAUNCHERS)}; found {self.launcher!r}")
+        # With model= nothing is trained, so there is nothing to simulate a review for: the step is skipped.
+        if self.simulated_review.enabled and not self.model and (self.data.raw_train or self.data.etl_run
+                                                                  or self.launcher != "local"):
+            raise ConfigError("simulated_review.enabled needs generated training data and local training: only the "
+                              "generator knows the answers (unset data.raw_train and data.etl_run, launcher=local), "
+                              "or set simulated_review.enabled=false")
 
     @property
     def root(self) -> str:

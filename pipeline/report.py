@@ -224,6 +224,17 @@ def _review_section(review: dict | None) -> str:
             "the next training ETL (<code>data.reviewed_labels</code>).</p>")
 
 
+def _simulated_review_section(step: dict | None) -> str:
+    sim = (step or {}).get("simulated_review")
+    if not sim:
+        return ""
+    return (f"<h2>Simulated review (demo)</h2><p>A first-pass model queued {sim['queued']:,} training messages for "
+            f"review; the generator answered {sim['answered']:,} of them with the class it wrote each for, "
+            f"{sim['changed']:,} against the rule label, and the model was trained with those answers as reviewed "
+            "labels. On real data people give these answers (the review queue above, "
+            "<code>data.reviewed_labels</code>).</p>")
+
+
 def _misclassified(train_run: EtlRun | None, model_dir: str | None) -> str:
     """Test-split messages where the model disagrees with the label, scored by the shared Predictor."""
     if not model_dir or train_run is None or not train_run.files.get("test"):
@@ -277,6 +288,8 @@ CSS = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}t
 def build_report(cfg, steps: dict) -> str:
     """The page for a pipeline run; `steps` is the runner's {step: outputs}, which say where each stage wrote."""
     runs = {name: open_etl_run(steps[name]["path"]) for name in ETL_STEPS if name in steps}
+    if "simulated_review" in steps:  # the model trained on the rerun with the simulated reviewers' labels
+        runs["etl_train"] = open_etl_run(steps["simulated_review"]["path"])
     model_dir = (steps.get("train") or {}).get("output_dir")
     metrics = TrainMetrics.read(f"{model_dir}/metrics.json") if model_dir and storage.exists(f"{model_dir}/metrics.json") else None
     predictions = (steps.get("predict") or {}).get("output")  # none when the predict step ran as a SageMaker job
@@ -284,6 +297,7 @@ def build_report(cfg, steps: dict) -> str:
     body = [f"<h1>Support triage pipeline: {html.escape(cfg.run_id)}</h1>", _human_section(metrics),
             _unapproved_warning(steps.get("predict")),
             _urgent_section(summary, predictions, runs.get("etl_new_batch")), _review_section(steps.get("review")),
+            _simulated_review_section(steps.get("simulated_review")),
             _counts_section(runs), _split_section(runs), _model_sections(metrics, model_dir),
             _misclassified(runs.get("etl_train"), model_dir if metrics else None), _predictions_section(summary)]
     return f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(cfg.run_id)} report</title>" \

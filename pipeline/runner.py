@@ -22,7 +22,7 @@ from pipeline.config import PipelineConfig
 from pipeline.preflight import preflight
 from pipeline.steps import STEP_FUNCS
 
-STEPS = ("data", "etl_train", "train", "etl_new_batch", "predict", "review", "report")
+STEPS = ("data", "etl_train", "simulated_review", "train", "etl_new_batch", "predict", "review", "report")
 
 
 def run(cfg: PipelineConfig) -> dict:
@@ -53,6 +53,8 @@ def _steps(cfg: PipelineConfig) -> list[str]:
         skip |= {"etl_train", "train"}
     if cfg.data.etl_run and cfg.model:
         skip.add("data")
+    if not cfg.simulated_review.enabled or cfg.model:
+        skip.add("simulated_review")
     if not cfg.review.enabled or cfg.launcher != "local":  # the queue scores the batch with the model, here
         skip.add("review")
     return [s for s in STEPS if s not in skip and (s != "report" or cfg.report)]

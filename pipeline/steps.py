@@ -30,12 +30,18 @@ def step_data(cfg: PipelineConfig, state: dict, results: dict) -> dict:
             out[name] = given
             continue
         target = f"{cfg.root}/data/{name}.csv"
+        # The intended class of each generated message: the simulated reviewers' answers.
+        answers = cfg.simulated_review.enabled and name == "raw_train"
         with tempfile.TemporaryDirectory() as tmp:
-            local = os.path.join(tmp, f"{name}.csv")
-            made = generate(rows=rows, seed=seed, output=local, spanish_fraction=cfg.data.spanish_fraction)
+            local, intents = os.path.join(tmp, f"{name}.csv"), os.path.join(tmp, f"{name}_intents.csv")
+            made = generate(rows=rows, seed=seed, output=local, spanish_fraction=cfg.data.spanish_fraction,
+                            intents=intents if answers else None)
             if sample:
                 _append_sample(local)
             storage.copy_file(local, target)
+            if answers:
+                out[f"{name}_intents"] = f"{cfg.root}/data/{name}_intents.csv"
+                storage.copy_file(intents, out[f"{name}_intents"])
         out[name] = target
         out[f"{name}_generated"] = made
     return out
@@ -49,7 +55,7 @@ def _append_sample(csv_path: str) -> None:
         fh.write(body if body.endswith(b"\n") else body + b"\n")
 
 
-def _etl(cfg: PipelineConfig, state: dict, raw: str, run_id: str) -> dict:
+def _etl(cfg: PipelineConfig, state: dict, raw: str, run_id: str, reviewed: str | None = None) -> dict:
     """One ETL run; through a local folder when Spark cannot reach the (remote) workdir itself."""
     from preprocessing.config import EtlConfig
     from preprocessing.etl import run as etl_run
@@ -62,8 +68,8 @@ def _etl(cfg: PipelineConfig, state: dict, raw: str, run_id: str) -> dict:
         storage.copy_file(raw, spark_input)
     overrides = [*cfg.preprocess.overrides, f"input={spark_input}", f"output={out_root}",
                  f"run_date={state['run_date']}", f"run_id={run_id}"]
-    if run_id == "train" and cfg.data.reviewed_labels:  # people's answers go into the next training data
-        overrides.append(f"reviewed_labels={cfg.data.reviewed_labels}")
+    if reviewed:  # people's answers go into the training data
+        overrides.append(f"reviewed_labels={reviewed}")
     manifest = etl_run(load_config(EtlConfig, cfg.preprocess.config, overrides))
     path = manifest.path
     if remote:
@@ -75,7 +81,51 @@ def _etl(cfg: PipelineConfig, state: dict, raw: str, run_id: str) -> dict:
 
 
 def step_etl_train(cfg, state, results) -> dict:
-    return _etl(cfg, state, results["data"]["raw_train"], "train")
+    return _etl(cfg, state, results["data"]["raw_train"], "train", cfg.data.reviewed_labels)
+
+
+def training_etl(results: dict) -> dict:
+    """The ETL run the model trains on: the simulated reviewers' rerun when the demo has one, else etl_train's."""
+    return results.get("simulated_review") or results.get("etl_train") or {}
+
+
+def step_simulated_review(cfg: PipelineConfig, state: dict, results: dict) -> dict:
+    """Demo only (PipelineConfig.simulated_review): the review loop once, the generator answering the queue.
+
+    A first-pass model finds the training run's doubtful labels (modeling.review's
+    queue); each queued message gets the class the generator wrote it for; the
+    training ETL runs again with those answers as reviewed labels (run id
+    `train_reviewed`), and the model is trained on that.
+    """
+    import pandas as pd
+
+    from modeling.config import TrainConfig
+    from modeling.review import ReviewConfig
+    from modeling.review import run as review_run
+    from modeling.train import run as train_run
+
+    spec, etl = cfg.simulated_review, results["etl_train"]
+    first_pass = f"{cfg.root}/simulated_review/first_pass"
+    overrides = [*cfg.train.overrides, *spec.first_pass_overrides, f"data.run_dir={etl['path']}",
+                 f"output_dir={first_pass}", "registry_root=null"]  # never registered: only a pointer at doubtful labels
+    first = train_run(load_config(TrainConfig, cfg.train.config, overrides))
+    queue_path = f"{cfg.root}/simulated_review/queue.csv"
+    queue = review_run(load_config(ReviewConfig, None, [
+        *spec.queue_overrides, f"model={first_pass}", f"data={etl['path']}", f"output={queue_path}",
+        f"size={spec.size}", "format=csv"]))
+    queued = pd.read_csv(queue_path, dtype=str, keep_default_na=False, usecols=["tweet_id", "rule_label"])
+    intents = pd.read_csv(results["data"]["raw_train_intents"], dtype=str, keep_default_na=False,
+                          usecols=["tweet_id", "intent_label"])
+    answered = queued.merge(intents, on="tweet_id", how="inner", validate="1:1")  # the real sample has no intents
+    reviewed = f"{cfg.root}/simulated_review/reviewed.csv"
+    storage.write_text(reviewed, answered.assign(label=answered.intent_label, reviewer="generator intent")[
+        ["tweet_id", "label", "reviewer"]].to_csv(index=False))
+    out = _etl(cfg, state, results["data"]["raw_train"], "train_reviewed", reviewed)
+    out["simulated_review"] = {"first_pass": first_pass, "first_pass_gold": first.get("gold"), "queue": queue_path,
+                               "queued": int(len(queued)), "by_signal": queue["by_signal"], "answered": int(len(answered)),
+                               "changed": int((answered.intent_label != answered.rule_label).sum()),
+                               "reviewed_labels": reviewed}
+    return out
 
 
 def step_etl_new_batch(cfg, state, results) -> dict:
@@ -85,7 +135,7 @@ def step_etl_new_batch(cfg, state, results) -> dict:
 def step_train(cfg: PipelineConfig, state: dict, results: dict) -> dict:
     from modeling.config import TrainConfig
 
-    data = cfg.data.etl_run or results["etl_train"]["path"]
+    data = cfg.data.etl_run or training_etl(results)["path"]
     overrides = [*cfg.train.overrides, f"data.run_dir={data}", f"output_dir={cfg.root}/model",
                  f"registry_root={cfg.registry}"]
     train_cfg = load_config(TrainConfig, cfg.train.config, overrides)
@@ -162,5 +212,5 @@ def step_report(cfg: PipelineConfig, state: dict, results: dict) -> dict:
     return {"path": path}
 
 
-STEP_FUNCS = {"data": step_data, "etl_train": step_etl_train, "train": step_train,
+STEP_FUNCS = {"data": step_data, "etl_train": step_etl_train, "simulated_review": step_simulated_review, "train": step_train,
               "etl_new_batch": step_etl_new_batch, "predict": step_predict, "review": step_review, "report": step_report}

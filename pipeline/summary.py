@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from common.contracts import PredictSummary
+from pipeline.steps import training_etl
 
 
 def _f(x) -> str:
@@ -18,7 +19,12 @@ def summary_table(result: dict) -> str:
                          f"{_f(c['company_rows'])} + quarantined {_f(c['quarantined_rows'])}"))
     if s.get("etl_train", {}).get("splits"):
         rows.append(("train/val/test", " / ".join(_f(v) for v in s["etl_train"]["splits"].values())))
-    reviewed = (s.get("etl_train") or {}).get("reviewed_labels")
+    simulated = (s.get("simulated_review") or {}).get("simulated_review")
+    if simulated:
+        rows.append(("simulated review", f"first-pass model queued {_f(simulated['queued'])} training messages "
+                                         f"{simulated['by_signal']}; the generator answered {_f(simulated['answered'])}, "
+                                         f"{_f(simulated['changed'])} against the rule label"))
+    reviewed = training_etl(s).get("reviewed_labels")
     if reviewed:
         rows.append(("reviewed labels", f"{_f(reviewed['applied'])} applied ({_f(reviewed['changed'])} changed the rule "
                                         f"label), {_f(reviewed['absent_from_input'])} ids not in the input"))

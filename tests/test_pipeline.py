@@ -11,7 +11,8 @@ from modeling.registry import register
 from pipeline.config import PipelineConfig
 from pipeline.runner import main, run
 
-TINY = ["train.config=configs/train/tiny.yaml", "data.train_rows=600", "data.new_batch_rows=300"]
+TINY = ["train.config=configs/train/tiny.yaml", "data.train_rows=600", "data.new_batch_rows=300",
+        "simulated_review.enabled=false"]
 
 
 def pipeline_cfg(workdir, *overrides) -> PipelineConfig:
@@ -93,6 +94,47 @@ def test_report_renders_every_plot(demo_run, tmp_path):
     names = [alt for alt, *_ in got["images"]]
     assert names == ["label distribution", "training curves", "confusion matrix", "predicted labels"]
     assert all(ok and w > 100 and h > 100 for _, ok, w, h in got["images"])
+
+
+@pytest.mark.e2e
+def test_simulated_review_answers_the_first_pass_queue_and_training_uses_the_answers(spark, tmp_path):
+    import pandas as pd
+
+    from common.contracts import TrainingManifest
+    from common.etl_run import open_etl_run
+
+    steps = run(pipeline_cfg(tmp_path, "simulated_review.enabled=true", "simulated_review.size=60",
+                             "simulated_review.first_pass_overrides=[train.max_steps=2]", "review.enabled=false",
+                             "report=false"))["steps"]
+    assert list(steps)[:4] == ["data", "etl_train", "simulated_review", "train"]
+    sim = steps["simulated_review"]["simulated_review"]
+    queue = pd.read_csv(sim["queue"], dtype=str, keep_default_na=False)
+    intents = pd.read_csv(steps["data"]["raw_train_intents"], dtype=str, keep_default_na=False).set_index("tweet_id")
+    reviewed = pd.read_csv(sim["reviewed_labels"], dtype=str, keep_default_na=False)
+    # Every queued generated message gets the class it was written for; the real sample's rows have none.
+    asked = queue[queue.tweet_id.isin(intents.index)]
+    assert 0 < len(reviewed) == sim["answered"] == len(asked) and sim["queued"] == len(queue) <= 60
+    assert reviewed.tweet_id.tolist() == asked.tweet_id.tolist()
+    assert reviewed.label.tolist() == intents.loc[reviewed.tweet_id, "intent_label"].tolist()
+    assert sim["changed"] == int((asked.rule_label.to_numpy() != reviewed.label.to_numpy()).sum())
+    # The model trained on the rerun, whose rows carry exactly those answers.
+    data = steps["simulated_review"]["path"]
+    assert data.endswith("/train_reviewed") and steps["simulated_review"]["reviewed_labels"]["applied"] == len(reviewed)
+    rows = pd.concat(pd.read_parquet(f) for f, _ in open_etl_run(data).all_files())
+    rows.index = rows.tweet_id.astype(str)
+    assert rows.loc[reviewed.tweet_id, "label"].tolist() == reviewed.label.tolist()
+    assert sorted(rows.index[rows.label_source == "reviewed"]) == sorted(reviewed.tweet_id)
+    manifest = TrainingManifest.read(f"{steps['train']['output_dir']}/training_manifest.json")
+    assert manifest.data_source == data
+    # The first-pass model only pointed at labels: it is not in the registry.
+    assert [p.parent.name for p in (tmp_path / "models").glob("*/v*/model.safetensors")] == ["v0001"]
+
+
+def test_simulated_review_needs_the_generators_answers(tmp_path):
+    from common.configfile import ConfigError
+
+    with pytest.raises(ConfigError, match="simulated_review.enabled needs generated training data"):
+        pipeline_cfg(tmp_path, "simulated_review.enabled=true", "data.raw_train=raw.csv")
 
 
 def test_inference_model_falls_back_to_this_runs_model_only_when_allowed_and_none_is_approved(tmp_path, tiny_model_dir):

@@ -47,7 +47,7 @@ def test_pipeline_runs_against_s3(spark, s3_endpoint, tmp_path, tiny_model_dir, 
     register(str(tiny_model_dir), f"{workdir}/models", "support-triage-earlier", approved=True)
     cfg = load_config(PipelineConfig, ROOT / "configs/pipeline/demo.yaml", [
         f"workdir={workdir}", f"spark_workdir={tmp_path}/spark", "train.config=configs/train/tiny.yaml",
-        "data.train_rows=400", "data.new_batch_rows=200"])
+        "data.train_rows=400", "data.new_batch_rows=200", "simulated_review.enabled=false"])
     result = run(cfg)
     fs = fsspec.filesystem("s3")
     fs.invalidate_cache()
