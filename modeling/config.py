@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from common.configfile import ConfigError, check_fraction
 
+LENGTH_GROUPS = ("shuffled", "sorted", "label_mixed")
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
@@ -107,6 +108,11 @@ class TrainingConfig:
     """With precision=auto on a CPU: bf16 autocast (wins on CPUs with AVX512-BF16/AMX; see scripts/benchmark_train.py)."""
     group_by_length: bool = True
     """Batch texts of similar length, so dynamic padding adds few pad tokens."""
+    length_groups: str = "shuffled"
+    """How length grouping orders the batches (modeling/sampling.py): shuffled (windows sorted by length,
+    their batches in random order), sorted (transformers' sampler: a window's batches in a row, so a
+    run of steps sees one label, since length tracks the label) or label_mixed (each batch keeps the
+    label mix, at more padding). The README's benchmarks have the F1 and speed of each."""
     class_weighted_loss: bool = False
     """Weight the cross-entropy by inverse train-label frequency (for rare `critical`)."""
     eval_steps: int | None = None
@@ -137,6 +143,9 @@ class TrainingConfig:
     def __post_init__(self):
         if self.precision not in PRECISIONS:
             raise ConfigError(f"train.precision must be one of {', '.join(PRECISIONS)}, found {self.precision!r}")
+        if self.length_groups not in LENGTH_GROUPS:
+            raise ConfigError(f"train.length_groups must be one of {', '.join(LENGTH_GROUPS)}, "
+                              f"found {self.length_groups!r}")
         check_fraction("train.warmup_ratio", self.warmup_ratio)
         if self.batch_size < 1 or self.eval_batch_size < 1:
             raise ConfigError("train.batch_size and train.eval_batch_size must be >= 1")

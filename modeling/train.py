@@ -68,7 +68,8 @@ def run(cfg: TrainConfig) -> dict:
     clock.lap("tokenize_s")
 
     weights = class_weights(manifest.splits["train"].labels, labels) if cfg.train.class_weighted_loss else None
-    trainer, recorder = build_trainer(model, tokenizer, args, tokenized, labels, weights, cfg.train.early_stopping_patience)
+    trainer, recorder = build_trainer(model, tokenizer, args, tokenized, labels, weights, cfg.train.early_stopping_patience,
+                                      cfg.train.length_groups)
     trainer.train(resume_from_checkpoint=resume)
     clock.lap("train_s")
     validation = _predict_report(trainer, tokenized["validation"], labels)

@@ -17,11 +17,11 @@ import re
 import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
 
-from modeling.config import TrainingConfig
+from modeling.config import LENGTH_GROUPS, TrainingConfig
 from modeling.data import collator
 from modeling.kernels import cpu_has_native_bf16
 from modeling.metrics import trainer_metrics
-from modeling.sampling import LabelMixedLengthSampler
+from modeling.sampling import LengthGroupSampler
 
 BEST_METRIC = "macro_f1"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
@@ -115,12 +115,12 @@ def _version_specific(cfg: TrainingConfig) -> dict:
 class WeightedLossTrainer(Trainer):
     """Cross-entropy weighted per class, so the rare `critical` class counts as much as the common one."""
 
-    def __init__(self, *args, class_weights: list[float] | None = None, label_mixed_groups: bool = False, **kwargs):
+    def __init__(self, *args, class_weights: list[float] | None = None, length_groups: str = "shuffled", **kwargs):
         super().__init__(*args, **kwargs)
-        # True, with length grouping on: batches keep the label mix (modeling/sampling.py)
-        # instead of transformers' length sort. A measured lever (benchmark_train.py
-        # --label-mixed), not the default: it pads more (README benchmarks).
-        self.label_mixed_groups = label_mixed_groups
+        # With length grouping on: TrainingConfig.length_groups (modeling/sampling.py).
+        if length_groups not in LENGTH_GROUPS:
+            raise ValueError(f"length_groups must be one of {LENGTH_GROUPS}, found {length_groups!r}")
+        self.length_groups = length_groups
         self.class_weights = torch.tensor(class_weights, dtype=torch.float32) if class_weights else None
         # The weights on the logits' device and dtype, made once: a host-to-device
         # copy in every step would block until the GPU drains its queue.
@@ -136,9 +136,10 @@ class WeightedLossTrainer(Trainer):
         grouped = getattr(self.args, "train_sampling_strategy", None) == "group_by_length" or \
             getattr(self.args, "group_by_length", False)  # 5.x names it one way, 4.x the other
         columns = set(getattr(dataset, "column_names", None) or ())
-        if self.label_mixed_groups and grouped and {"length", "label"} <= columns:
-            return LabelMixedLengthSampler(dataset["length"], dataset["label"], self.args.train_batch_size,
-                                           seed=self.args.data_seed if self.args.data_seed is not None else self.args.seed)
+        if self.length_groups != "sorted" and grouped and {"length", "label"} <= columns:
+            return LengthGroupSampler(dataset["length"], dataset["label"], self.args.train_batch_size,
+                                           seed=self.args.data_seed if self.args.data_seed is not None else self.args.seed,
+                                           mix_labels=self.length_groups == "label_mixed")
         return super()._get_train_sampler(train_dataset)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
@@ -188,7 +189,8 @@ class SameBestCheckpointOnEveryRank(TrainerCallback):
 
 
 def build_trainer(model, tokenizer, args: TrainingArguments, tokenized, labels: list[str],
-                  weights: list[float] | None, early_stopping_patience: int) -> tuple[Trainer, StepRecorder]:
+                  weights: list[float] | None, early_stopping_patience: int,
+                  length_groups: str = "shuffled") -> tuple[Trainer, StepRecorder]:
     recorder = StepRecorder()
     # Always present, never stopping when patience is 0: a checkpoint stores the
     # callback's state, and resuming with a different callback set is a KeyError
@@ -205,6 +207,7 @@ def build_trainer(model, tokenizer, args: TrainingArguments, tokenized, labels: 
         compute_metrics=trainer_metrics(labels),
         callbacks=callbacks,
         class_weights=weights,
+        length_groups=length_groups,
     )
     return trainer, recorder
 

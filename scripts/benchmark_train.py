@@ -40,7 +40,7 @@ import torch
 from transformers import TrainerCallback
 
 from common.configfile import load_config
-from modeling.config import TrainConfig, TrainingConfig
+from modeling.config import LENGTH_GROUPS, TrainConfig, TrainingConfig
 from modeling.cpu_threads import apply_torch_threads, cpu_description, usable_cores
 from modeling.data import PaddingCollator
 from modeling.kernels import shape_agnostic_attention
@@ -254,7 +254,7 @@ def run_recipe(recipe: dict, args, data: dict, labels: list[str]) -> dict:
     weights = class_weights(counts, labels) if tc.class_weighted_loss else None
     trainer = TimedTrainer(model=model, args=targs, train_dataset=train, processing_class=tokenizer,
                            data_collator=PaddingCollator(tokenizer), warmup_steps=args.warmup_steps,
-                           class_weights=weights, label_mixed_groups=args.label_mixed)
+                           class_weights=weights, length_groups=args.groups or tc.length_groups)
     if args.profile:
         trainer.add_callback(StepProfiler(args.warmup_steps, args.profile_steps, args.profile, recipe["name"]))
     trainer.train()
@@ -269,7 +269,7 @@ def run_recipe(recipe: dict, args, data: dict, labels: list[str]) -> dict:
         "recipe": recipe["name"], "batch_size": tc.batch_size,
         "precision": "bf16" if use_bf16(tc.precision, tc.cpu_bf16) else "fp32",
         "padding": "max_length" if recipe["pad_to_max"] else "dynamic",
-        "group_by_length": tc.group_by_length and ("mixed" if args.label_mixed else "sorted"),
+        "group_by_length": tc.group_by_length and (args.groups or tc.length_groups),
         "class_weighted": weights is not None, "threads": threads,
         "timed_steps": len(trainer.step_samples), "seconds": round(seconds, 3),
         # The median step is robust to other jobs sharing the CPU; the mean is what a quiet machine would see.
@@ -331,9 +331,10 @@ def parse(argv):
     p.add_argument("--compile", action="store_true", help="torch.compile the project recipe")
     p.add_argument("--cudnn-sdpa", action="store_true", help="leave torch's cuDNN attention on, as modeling.train "
                                                               "does not (the before side of modeling/kernels.py)")
-    p.add_argument("--label-mixed", action="store_true", help="the project recipe groups by length keeping each "
-                                                              "batch's label mix (modeling/sampling.py) instead of "
-                                                              "transformers' length sort: the F1 and speed A/B")
+    p.add_argument("--groups", choices=LENGTH_GROUPS, default=None,
+                   help="the project recipe's length grouping (default: the config's train.length_groups): sorted "
+                        "batches in shuffled order (shuffled), transformers' length sort (sorted), or batches keeping "
+                        "the label mix (label_mixed); modeling/sampling.py. The F1 and speed A/B")
     p.add_argument("--recipes", default=None, help="comma-separated subset, e.g. project,dynamic-fp32")
     p.add_argument("--threads", type=int, default=0, help="torch threads for every recipe (0: each recipe's own "
                                                           "setting). 1 gives stable numbers on a machine other jobs share")

@@ -1,9 +1,9 @@
-"""Label-mixed length grouping: every row once, the label mix kept per batch, little padding, the Trainer uses it."""
+"""Length grouping: every row once, label-mixed or shuffled sorted batches, little padding, the Trainer uses it."""
 from __future__ import annotations
 
 import numpy as np
 
-from modeling.sampling import LabelMixedLengthSampler
+from modeling.sampling import LengthGroupSampler
 
 
 def _data(n: int = 1000, seed: int = 0):
@@ -21,7 +21,7 @@ def _batches(sampler, batch_size):
 
 def test_every_row_once_and_a_new_order_each_epoch():
     lengths, labels = _data()
-    sampler = LabelMixedLengthSampler(lengths, labels, batch_size=32, seed=1, window_batches=8)
+    sampler = LengthGroupSampler(lengths, labels, batch_size=32, seed=1, window_batches=8, mix_labels=True)
     first, _ = _batches(sampler, 32)
     second, _ = _batches(sampler, 32)
     assert sorted(first.tolist()) == list(range(1000)) and sorted(second.tolist()) == list(range(1000))
@@ -32,7 +32,7 @@ def test_every_row_once_and_a_new_order_each_epoch():
 
 def test_batches_keep_the_label_mix_where_length_sorting_splits_it():
     lengths, labels = _data()
-    _, mixed = _batches(LabelMixedLengthSampler(lengths, labels, batch_size=32, seed=1, window_batches=8), 32)
+    _, mixed = _batches(LengthGroupSampler(lengths, labels, batch_size=32, seed=1, window_batches=8, mix_labels=True), 32)
     full = [b for b in mixed if len(b) == 32]
     share = np.array([labels[b].mean() for b in full])
     assert np.abs(share - labels.mean()).max() <= 3 / 32  # each batch within 3 rows of the overall 70/30 mix
@@ -45,7 +45,7 @@ def test_batches_keep_the_label_mix_where_length_sorting_splits_it():
 
 def test_padding_between_length_sorting_and_random_batches():
     lengths, labels = _data()
-    _, mixed = _batches(LabelMixedLengthSampler(lengths, labels, batch_size=32, seed=1, window_batches=8), 32)
+    _, mixed = _batches(LengthGroupSampler(lengths, labels, batch_size=32, seed=1, window_batches=8, mix_labels=True), 32)
     order = np.random.default_rng(2).permutation(1000)
     random = np.array_split(order, len(mixed))
     by_length = np.array_split(order[np.argsort(lengths[order], kind="stable")], len(mixed))
@@ -70,12 +70,50 @@ def test_trainer_groups_with_it(tiny_model_dir, tmp_path):
                               "label": labels.tolist()})
     model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
-    for grouped, expected in ((True, LabelMixedLengthSampler), (False, None)):
+    for grouped, expected in ((True, LengthGroupSampler), (False, None)):
         args = training_arguments(TrainingConfig(group_by_length=grouped, max_steps=1), str(tmp_path), evaluate=False)
         trainer = WeightedLossTrainer(model=model, args=args, train_dataset=data, processing_class=tok,
-                                      label_mixed_groups=True)
+                                      length_groups="label_mixed")
         sampler = trainer._get_train_sampler()
-        assert isinstance(sampler, expected) if expected else not isinstance(sampler, LabelMixedLengthSampler)
-    hf = WeightedLossTrainer(model=model, args=training_arguments(TrainingConfig(max_steps=1), str(tmp_path), evaluate=False),
-                             train_dataset=data, processing_class=tok)  # the default: transformers' length sort
+        assert isinstance(sampler, expected) if expected else not isinstance(sampler, LengthGroupSampler)
+    plain_args = training_arguments(TrainingConfig(max_steps=1), str(tmp_path), evaluate=False)
+    default = WeightedLossTrainer(model=model, args=plain_args, train_dataset=data, processing_class=tok)
+    sampler = default._get_train_sampler()  # the default: sorted windows, batches shuffled
+    assert isinstance(sampler, LengthGroupSampler) and not sampler.mix_labels
+    hf = WeightedLossTrainer(model=model, args=plain_args, train_dataset=data, processing_class=tok,
+                             length_groups="sorted")
     assert type(hf._get_train_sampler()).__name__ == "LengthGroupedSampler"
+
+
+def test_shuffled_groups_pad_like_length_sorting_but_break_the_streaks():
+    lengths, labels = _data()
+    sampler = LengthGroupSampler(lengths, labels, batch_size=32, seed=1, window_batches=8, mix_labels=False,
+                                 run_batches=1)
+    order, batches = _batches(sampler, 32)
+    assert sorted(order.tolist()) == list(range(1000))
+    # The batches of a window are consecutive runs of it sorted by length: put back in order,
+    # their lengths never decrease.
+    rng = np.random.default_rng((1, 0))
+    window = rng.permutation(1000)[:256]
+    first_window = [b for b in batches if set(b) <= set(window)]
+    assert len(first_window) == 8
+    assert sorted(np.concatenate(first_window).tolist()) == sorted(window.tolist())
+    runs = sorted(first_window, key=lambda b: (lengths[b].min(), lengths[b].max()))
+    assert (np.diff(np.concatenate([np.sort(lengths[b]) for b in runs])) >= 0).all()
+    # Unlike transformers' sampler, consecutive batches do not walk down one window: the mean
+    # length of neighbouring batches jumps about as much as between random batches.
+    means = np.array([lengths[b].mean() for b in batches if len(b) == 32])
+    assert np.abs(np.diff(means)).mean() > 3.0
+
+
+def test_shuffled_groups_move_in_runs_of_neighbouring_batches():
+    lengths, labels = _data(1024)  # 4 windows of 8 full batches: every run holds 4
+    _, batches = _batches(LengthGroupSampler(lengths, labels, batch_size=32, seed=1, window_batches=8), 32)
+    full = [b for b in batches if len(b) == 32]
+    # Default runs of 4: within a run each batch starts where the previous one's lengths ended.
+    assert len(full) == 32
+    for start in range(0, 32, 4):
+        run = full[start:start + 4]
+        assert all(lengths[a].max() <= lengths[b].min() for a, b in zip(run, run[1:]))
+    # ...and the runs themselves are shuffled: some run starts shorter than the previous one ended.
+    assert any(lengths[full[s - 1]].max() > lengths[full[s]].min() for s in range(4, 32, 4))
