@@ -24,7 +24,7 @@ def test_benchmark_smoke(tmp_path):
     assert rows["hf-default"]["padding"] == "max_length" and rows["hf-default"]["pad_fraction"] > 0.5
     # cpu_bf16 asks for bf16 autocast; it is granted only where the CPU has native bf16.
     assert rows["project"]["precision"] == ("bf16" if cpu_has_native_bf16() else "fp32")
-    assert rows["project"]["group_by_length"] == "sorted" and rows["project"]["class_weighted"] is True  # offline-minilm.yaml
+    assert rows["project"]["group_by_length"] == "shuffled" and rows["project"]["class_weighted"] is True  # the config default
     assert rows["dynamic-fp32"]["class_weighted"] is False and rows["dynamic-fp32"]["precision"] == "fp32"
     # References on torch's default threads; the project on the probe's pick.
     default = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
