@@ -10,6 +10,7 @@ inner loop; CI runs everything.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from datetime import datetime, timezone
@@ -158,3 +159,27 @@ def tiny_model_dir(tiny_tokenizer, tmp_path_factory) -> Path:
     build_model(tiny_tokenizer, ["critical", "non_critical"]).save_pretrained(path)
     tiny_tokenizer.save_pretrained(path)
     return path
+
+
+@contextlib.contextmanager
+def moto_server(secret_key: str = "testing"):
+    """Every AWS service on 127.0.0.1 (moto in server mode), reached through AWS_ENDPOINT_URL and the
+    standard credential variables, which are restored afterwards; yields the endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(AWS_ACCESS_KEY_ID="testing-key-id", AWS_SECRET_ACCESS_KEY=secret_key,
+                      AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=f"http://{host}:{port}")
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

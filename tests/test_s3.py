@@ -3,11 +3,10 @@
 Credentials and the endpoint come from the environment, as the standard AWS
 credential chain would give them; none may end up in a file the run writes.
 """
-import os
 
 import fsspec
 import pytest
-from conftest import ROOT
+from conftest import ROOT, moto_server
 
 from common.configfile import load_config
 from modeling.registry import register
@@ -20,25 +19,12 @@ BUCKET = "support-triage-test"
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing-key-id", AWS_SECRET_ACCESS_KEY=SECRET, AWS_DEFAULT_REGION="us-east-1",
-                      AWS_ENDPOINT_URL=f"http://{host}:{port}")
     import boto3
 
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    fsspec.filesystem("s3").invalidate_cache()
-    yield f"http://{host}:{port}"
-    server.stop()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with moto_server(secret_key=SECRET) as endpoint:
+        boto3.client("s3").create_bucket(Bucket=BUCKET)
+        fsspec.filesystem("s3").invalidate_cache()
+        yield endpoint
 
 
 @pytest.mark.e2e
