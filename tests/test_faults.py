@@ -59,7 +59,7 @@ def test_killed_pipeline_resumes_at_the_failed_step(tmp_path, tiny_model_dir):
     # As in production, an earlier approved model serves while a new one trains (a tiny one is never approved).
     register(str(tiny_model_dir), str(tmp_path / "models"), "support-triage-earlier", approved=True)
     args = ["-m", "pipeline", f"workdir={tmp_path}", "train.config=configs/train/tiny.yaml",
-            "data.train_rows=600", "data.new_batch_rows=200",
+            "data.train_rows=600", "data.new_batch_rows=200", "simulated_review.enabled=false",
             # enough steps that the kill lands mid-training, after a checkpoint
             "train.overrides=[train.max_steps=120, train.eval_steps=10, train.logging_steps=10, train.early_stopping_patience=0]"]
     proc = start(args, tmp_path / "pipeline.log")
