@@ -20,8 +20,7 @@ import fsspec
 from common import storage
 from common.contracts import PredictSummary, TrainMetrics
 from common.etl_run import EtlRun, open_etl_run
-
-ETL_STEPS = ("etl_train", "etl_new_batch")
+from pipeline.steps import training_etl
 
 MISCLASSIFIED_SHOWN = 12
 URGENT_SHOWN = 20
@@ -287,9 +286,9 @@ CSS = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}t
 
 def build_report(cfg, steps: dict) -> str:
     """The page for a pipeline run; `steps` is the runner's {step: outputs}, which say where each stage wrote."""
-    runs = {name: open_etl_run(steps[name]["path"]) for name in ETL_STEPS if name in steps}
-    if "simulated_review" in steps:  # the model trained on the rerun with the simulated reviewers' labels
-        runs["etl_train"] = open_etl_run(steps["simulated_review"]["path"])
+    # The training data is the run the model trained on (the simulated reviewers' rerun, when there is one).
+    etl = {"etl_train": training_etl(steps), "etl_new_batch": steps.get("etl_new_batch")}
+    runs = {name: open_etl_run(step["path"]) for name, step in etl.items() if step}
     model_dir = (steps.get("train") or {}).get("output_dir")
     metrics = TrainMetrics.read(f"{model_dir}/metrics.json") if model_dir and storage.exists(f"{model_dir}/metrics.json") else None
     predictions = (steps.get("predict") or {}).get("output")  # none when the predict step ran as a SageMaker job
