@@ -69,16 +69,18 @@ class LengthGroupSampler(torch.utils.data.Sampler):
         return iter(np.concatenate(shuffled).tolist() if shuffled else [])
 
     def _window_batches(self, rows: np.ndarray) -> list[np.ndarray]:
+        key = self._rank_within_label(rows) if self.mix_labels else self.lengths[rows]
+        ordered = rows[np.argsort(key, kind="stable")]
+        return [ordered[i:i + self.batch_size] for i in range(0, len(ordered), self.batch_size)]
+
+    def _rank_within_label(self, rows: np.ndarray) -> np.ndarray:
+        """0..1 per row: its length's position within its own label, so sorting by it interleaves the labels."""
         labels, lengths = self.labels[rows], self.lengths[rows]
-        if not self.mix_labels:
-            ordered = rows[np.argsort(lengths, kind="stable")]
-            return [ordered[i:i + self.batch_size] for i in range(0, len(ordered), self.batch_size)]
         rank = np.empty(len(rows))
         for label in np.unique(labels):
             mine = np.flatnonzero(labels == label)
             # Stable sort of an already shuffled window: equal lengths stay in random order.
             position = np.empty(len(mine))
             position[np.argsort(lengths[mine], kind="stable")] = np.arange(len(mine))
-            rank[mine] = (position + 0.5) / len(mine)  # 0..1 within the label: the labels interleave
-        ordered = rows[np.argsort(rank, kind="stable")]
-        return [ordered[i:i + self.batch_size] for i in range(0, len(ordered), self.batch_size)]
+            rank[mine] = (position + 0.5) / len(mine)
+        return rank
